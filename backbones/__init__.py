@@ -1,0 +1,16 @@
+"""Hybrid CNN-Transformer backbones for mmdet, mmseg and mmpose (OpenMMLab 2.0).
+
+Add ``custom_imports = dict(imports=['backbones'], allow_failed_imports=False)`` to a config and use
+``type='UniFormer'``. Importing this package also makes mmengine checkpoints loadable under
+torch >= 2.6 (see :mod:`backbones.checkpoint`).
+"""
+from .checkpoint import allow_mmengine_checkpoint_types, extract_state_dict, load_checkpoint_file
+from .layer_decay import LayerDecayOptimWrapperConstructor
+from .uniformer import UniFormer, convert_official_uniformer
+
+allow_mmengine_checkpoint_types()
+
+__all__ = [
+    'UniFormer', 'LayerDecayOptimWrapperConstructor', 'convert_official_uniformer', 'extract_state_dict',
+    'load_checkpoint_file', 'allow_mmengine_checkpoint_types'
+]

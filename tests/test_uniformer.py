@@ -1,0 +1,310 @@
+"""The UniFormer backbone: parity with the official code, shapes, training options, checkpoints, errors."""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.logging import MMLogger
+
+from backbones import UniFormer
+from make_uniformer_reference import REFERENCE, deterministic_input, deterministic_weights
+
+TINY = dict(depths=[1, 1, 4, 1], embed_dims=[16, 32, 64, 128], head_dim=16)
+MODES = ('global', 'window', 'hybrid')
+
+
+def tiny(**kwargs):
+    kwargs.setdefault('arch', TINY)
+    model = UniFormer(**kwargs)
+    model.init_weights()
+    return model
+
+
+# ---- parity with the official implementation -----------------------------------------------------
+_ref = torch.load(REFERENCE)
+
+
+@pytest.mark.parametrize('case', sorted(_ref['cases']))
+def test_outputs_equal_official_implementation(case):
+    mode, size = case.split('-')
+    h, w = map(int, size.split('x'))
+    model = UniFormer(arch=_ref['arch'], attn_mode=mode, window_size=_ref['window_size'])
+    model.load_state_dict(deterministic_weights(model.state_dict()), strict=True)
+    model.eval()
+    with torch.no_grad():
+        outs = model(deterministic_input((h, w)))
+    for out, ref in zip(outs, _ref['cases'][case], strict=True):
+        assert list(out.shape) == ref['shape'].tolist()
+        flat = out.flatten().double()
+        step = max(1, flat.numel() // ref['values'].numel())
+        got = flat[::step][:ref['values'].numel()].float()
+        assert (got - ref['values']).abs().max() < 1e-4
+        assert abs(flat.mean() - ref['mean']) < 1e-5 and abs(flat.std() - ref['std']) < 1e-5
+
+
+def test_reference_data_is_small():
+    assert osp.getsize(REFERENCE) < 2e6
+
+
+@pytest.mark.parametrize('arch,expected', [('small', 21.03), ('base', 49.26)])
+def test_parameter_counts_match_official(arch, expected):
+    model = UniFormer(arch=arch)
+    assert round(sum(p.numel() for p in model.parameters()) / 1e6, 2) == expected
+
+
+# ---- shapes and attention modes ------------------------------------------------------------------
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('size', [(64, 64), (112, 137), (333, 517), (37, 45)])
+def test_pyramid_shapes_any_size(mode, size):
+    model = tiny(attn_mode=mode, window_size=7)
+    model.eval()
+    with torch.no_grad():
+        outs = model(torch.rand(1, 3, *size))
+    h, w = size[0] // 4, size[1] // 4
+    for i, out in enumerate(outs):
+        assert out.shape == (1, TINY['embed_dims'][i], h, w)
+        h, w = h // 2, w // 2
+
+
+def test_window_sizes_per_mode():
+    depths = [1, 1, 8, 2]
+    assert UniFormer.resolve_window_sizes(depths, 'global', 14)[2] == [0] * 8
+    assert UniFormer.resolve_window_sizes(depths, 'window', 14)[2] == [14] * 8
+    assert UniFormer.resolve_window_sizes(depths, 'hybrid', 14)[2] == [14, 14, 14, 0, 14, 14, 14, 0]
+    for mode in MODES:
+        assert UniFormer.resolve_window_sizes(depths, mode, 14)[3] == [0, 0]
+
+
+def test_modes_share_parameters_and_windows_change_results():
+    models = {m: tiny(attn_mode=m, window_size=4) for m in MODES}
+    sd = models['global'].state_dict()
+    x = torch.rand(1, 3, 160, 160)
+    outs = {}
+    for mode, model in models.items():
+        model.load_state_dict(sd, strict=True)
+        model.eval()
+        with torch.no_grad():
+            outs[mode] = model(x)
+    assert torch.equal(outs['global'][1], outs['window'][1])  # conv stages untouched
+    assert not torch.allclose(outs['global'][2], outs['window'][2])
+    assert not torch.allclose(outs['window'][2], outs['hybrid'][2])
+
+
+def test_window_covering_the_whole_map_equals_global():
+    # 224 / 16 = 14 tokens: one 14-window is exactly global attention
+    g, w = tiny(attn_mode='global'), tiny(attn_mode='window', window_size=14)
+    w.load_state_dict(g.state_dict())
+    g.eval()
+    w.eval()
+    x = torch.rand(1, 3, 224, 224)
+    with torch.no_grad():
+        assert torch.allclose(g(x)[3], w(x)[3], atol=1e-5)
+
+
+@pytest.mark.parametrize('out_indices', [(0, ), (1, 3), (2, ), (0, 1, 2, 3)])
+def test_out_indices(out_indices):
+    model = tiny(out_indices=out_indices)
+    model.eval()
+    outs = model(torch.rand(1, 3, 64, 64))
+    assert [o.shape[1] for o in outs] == [TINY['embed_dims'][i] for i in out_indices]
+
+
+# ---- training options ----------------------------------------------------------------------------
+@pytest.mark.parametrize('frozen', [0, 1, 3])
+def test_frozen_stages(frozen):
+    model = tiny(frozen_stages=frozen)
+    model.train()
+    frozen_prefixes = ['patch_embed1'] + [f'{n}{i}' for i in range(1, frozen + 1)
+                                          for n in ('blocks', 'norm', 'patch_embed')]
+    for name, p in model.named_parameters():
+        assert p.requires_grad == (name.split('.')[0] not in frozen_prefixes), name
+    for name, m in model.named_modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            assert m.training == (name.split('.')[0] not in frozen_prefixes), name
+
+
+def test_norm_eval_keeps_batchnorm_in_eval():
+    model = tiny(norm_eval=True)
+    model.train()
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert bns and not any(m.training for m in bns)
+    before = bns[0].running_mean.clone()
+    model(torch.rand(2, 3, 64, 64))
+    assert torch.equal(before, bns[0].running_mean)
+
+
+@pytest.mark.parametrize('arch', [TINY, dict(TINY, conv_stem=True, layer_scale=1e-6)])
+def test_every_parameter_gets_a_gradient(arch):
+    model = tiny(arch=arch, attn_mode='hybrid', window_size=4, drop_path_rate=0.1)
+    model.train()
+    sum(o.mean() for o in model(torch.rand(2, 3, 96, 80))).backward()
+    missing = [n for n, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert not missing
+
+
+def _outputs_and_grads(model, x):
+    outs = model(x)
+    sum((o * o).mean() for o in outs).backward()
+    return [o.detach() for o in outs], {n: p.grad.clone() for n, p in model.named_parameters()}
+
+
+@pytest.mark.parametrize('kwargs', [dict(with_cp=True), dict(with_cp=[0, 1, 2, 0]), dict(fused_attn=False)])
+def test_checkpointing_and_fused_attention_change_nothing(kwargs):
+    torch.manual_seed(0)
+    base = tiny(attn_mode='hybrid', window_size=4)
+    other = tiny(attn_mode='hybrid', window_size=4, **kwargs)
+    other.load_state_dict(base.state_dict())
+    x = torch.rand(2, 3, 96, 112)
+    outs_a, grads_a = _outputs_and_grads(base, x)
+    outs_b, grads_b = _outputs_and_grads(other, x)
+    for a, b in zip(outs_a, outs_b):
+        assert torch.allclose(a, b, atol=1e-5)
+    for n in grads_a:
+        assert torch.allclose(grads_a[n], grads_b[n], atol=1e-5, rtol=1e-4), n
+
+
+def test_with_cp_counts_leading_blocks():
+    assert tiny(with_cp=[0, True, 2, 9]).cp_blocks == [0, 1, 2, 1]
+    assert tiny(with_cp=True).cp_blocks == TINY['depths']
+
+
+# ---- registries ----------------------------------------------------------------------------------
+@pytest.mark.parametrize('toolbox', ['mmdet', 'mmseg', 'mmpose'])
+def test_every_toolbox_registry_builds_it(toolbox):
+    import importlib
+    from mmengine.registry import DefaultScope
+    registry = importlib.import_module(f'{toolbox}.registry').MODELS
+    with DefaultScope.overwrite_default_scope(toolbox):
+        model = registry.build(dict(type='UniFormer', arch=TINY, attn_mode='hybrid'))
+    assert isinstance(model, UniFormer)
+    assert registry.get('ResNet') is not UniFormer  # nothing of theirs is shadowed
+
+
+# ---- bad input -----------------------------------------------------------------------------------
+@pytest.mark.parametrize('kwargs,message', [
+    (dict(arch='tiny'), r"Unknown UniFormer arch 'tiny'; choose one of \['b', 'base', 'base_ls', 's'"),
+    (dict(arch=dict(depths=[1, 1, 1, 1])), 'needs the keys'),
+    (dict(arch=dict(TINY, head_dim=24)), 'multiples of head_dim 24'),
+    (dict(attn_mode='swin'), "Unknown attn_mode 'swin'; choose one of"),
+    (dict(attn_mode='window', window_size=0), 'window_size must be a positive int'),
+    (dict(window_size=14.0), 'window_size must be a positive int'),
+    (dict(out_indices=(4, )), 'out_indices must be a non-empty subset of 0..3'),
+    (dict(frozen_stages=5), 'frozen_stages must be in -1..4'),
+    (dict(with_cp=[True, False]), 'with_cp must be a bool or 4 entries'),
+])
+def test_bad_input_gives_clear_error(kwargs, message):
+    kwargs.setdefault('arch', TINY)
+    with pytest.raises(ValueError, match=message):
+        UniFormer(**kwargs)
+
+
+# ---- checkpoints users hold ----------------------------------------------------------------------
+def _official_imagenet_checkpoint(model):
+    """What ``uniformer_*_in1k.pth`` looks like: ``model`` key, a head and final norm, no norm1..4."""
+    sd = {k: v for k, v in model.state_dict().items() if not k.startswith(('norm1.', 'norm2.', 'norm3.', 'norm4.'))}
+    dim = model.num_features[-1]
+    sd.update({'head.weight': torch.rand(1000, dim), 'head.bias': torch.rand(1000), 'norm.weight': torch.rand(dim),
+               'norm.bias': torch.rand(dim), 'norm.running_mean': torch.rand(dim), 'norm.running_var': torch.rand(dim)})
+    return {'model': sd}
+
+
+@pytest.mark.parametrize('arch', [TINY, dict(TINY, conv_stem=True), dict(TINY, layer_scale=1e-6)])
+def test_official_imagenet_checkpoint_loads_through_init_cfg(tmp_path, arch):
+    source = tiny(arch=arch)
+    for p in source.parameters():
+        torch.nn.init.normal_(p)
+    torch.save(_official_imagenet_checkpoint(source), tmp_path / 'in1k.pth')
+    model = UniFormer(arch=arch, init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'in1k.pth')))
+    model.init_weights()
+    got, want = model.state_dict(), source.state_dict()
+    for k in want:
+        if not k.startswith('norm'):
+            assert torch.equal(got[k], want[k]), k
+
+
+def test_official_downstream_checkpoint_loads(tmp_path):
+    source = tiny(attn_mode='hybrid')
+    sd = {f'backbone.{k}': v + 1 for k, v in source.state_dict().items()}
+    sd['neck.lateral_convs.0.conv.weight'] = torch.rand(4, 4, 1, 1)
+    torch.save({'state_dict': sd}, tmp_path / 'mask_rcnn.pth')  # no meta, as released
+    model = tiny(init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'mask_rcnn.pth')))
+    assert all(torch.equal(v, sd[f'backbone.{k}']) for k, v in model.state_dict().items())
+    # and a plain official backbone state dict loads strictly into the matching arch
+    tiny().load_state_dict({k[len('backbone.'):]: v for k, v in sd.items() if k.startswith('backbone.')}, strict=True)
+
+
+def test_checkpoint_of_another_arch_names_the_arch_that_fits():
+    base_sd = UniFormer(arch='base').state_dict()
+    with pytest.raises(ValueError, match=r"does not fit .* It fits arch=\['b', 'base'\]"):
+        UniFormer(arch='small').load_state_dict(base_sd)
+    wide = UniFormer(arch=dict(TINY, embed_dims=[16, 32, 64, 192])).state_dict()
+    with pytest.raises(ValueError, match='No arch of the zoo fits it'):
+        tiny().load_state_dict(wide)
+
+
+def test_unrelated_checkpoint_is_an_error(tmp_path):
+    torch.save({'state_dict': {'conv.weight': torch.rand(3)}}, tmp_path / 'other.pth')
+    model = UniFormer(arch=TINY, init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'other.pth')))
+    with pytest.raises(ValueError, match='Nothing of .* fits this UniFormer'):
+        model.init_weights()
+
+
+@pytest.fixture
+def warnings_logged(caplog):
+    """The WARNING messages of mmengine's current logger (it does not propagate to pytest's)."""
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(caplog.handler)
+    yield lambda: [r.getMessage() for r in caplog.records if r.levelname == 'WARNING']
+    logger.removeHandler(caplog.handler)
+
+
+def test_missing_keys_are_reported_loudly(tmp_path, warnings_logged):
+    sd = tiny().state_dict()
+    del sd['blocks3.0.attn.qkv.weight']
+    torch.save({'state_dict': sd}, tmp_path / 'partial.pth')
+    UniFormer(arch=TINY, init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'partial.pth'))).init_weights()
+    assert any('1 keys MISSING' in m and 'blocks3.0.attn.qkv.weight' in m for m in warnings_logged())
+
+
+def test_recorded_arch_with_other_head_dim_warns(tmp_path, warnings_logged):
+    sd = tiny().state_dict()
+    torch.save({'state_dict': sd, 'meta': {'uniformer_arch': dict(TINY, head_dim=32)}}, tmp_path / 'c.pth')
+    UniFormer(arch=TINY, init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'c.pth'))).init_weights()
+    assert any('head_dim' in m for m in warnings_logged())
+
+
+# ---- layer-wise lr decay -------------------------------------------------------------------------
+def test_get_layer_depth():
+    model = tiny()  # depths 1, 1, 4, 1 -> 7 blocks, ids 0..8
+    depth = model.get_layer_depth
+    assert depth('backbone.patch_embed1.proj.weight', 'backbone.') == (0, 8)
+    assert depth('backbone.blocks1.0.conv1.weight', 'backbone.') == (1, 8)
+    assert depth('backbone.patch_embed3.proj.weight', 'backbone.') == (3, 8)
+    assert depth('backbone.blocks3.3.attn.qkv.weight', 'backbone.') == (6, 8)
+    assert depth('backbone.norm3.weight', 'backbone.') == (6, 8)
+    assert depth('backbone.blocks4.0.mlp.fc1.weight', 'backbone.') == (7, 8)
+    assert depth('neck.conv.weight', 'backbone.') == (8, 8)
+
+
+def test_layer_decay_optimizer_constructor():
+    from mmengine.optim import build_optim_wrapper
+
+    class Detector(torch.nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.backbone = tiny()
+            self.neck = torch.nn.Linear(4, 4)
+
+    model = Detector()
+    wrapper = build_optim_wrapper(
+        model,
+        dict(constructor='LayerDecayOptimWrapperConstructor', optimizer=dict(type='AdamW', lr=1.0, weight_decay=0.05),
+             paramwise_cfg=dict(layer_decay_rate=0.5)))
+    lr_of = {id(p): g['lr'] for g in wrapper.optimizer.param_groups for p in g['params']}
+    wd_of = {id(p): g['weight_decay'] for g in wrapper.optimizer.param_groups for p in g['params']}
+    assert lr_of[id(model.neck.weight)] == 1.0
+    assert lr_of[id(model.backbone.patch_embed1.proj.weight)] == 0.5**8
+    assert lr_of[id(model.backbone.blocks4[0].mlp.fc1.weight)] == 0.5
+    assert wd_of[id(model.backbone.blocks4[0].mlp.fc1.weight)] == 0.05
+    assert wd_of[id(model.backbone.blocks4[0].norm1.weight)] == 0.
+    assert len(lr_of) == sum(1 for _ in model.parameters())

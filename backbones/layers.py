@@ -132,7 +132,8 @@ class PatchEmbed(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.proj(x)
-        return self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        # contiguous NCHW, as upstream: convolutions on another memory layout round differently
+        return self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2).contiguous()
 
 
 class ConvEmbed(nn.Module):

@@ -100,7 +100,7 @@ class AttentionBlock(nn.Module):
         x = x + self.drop_path(y if self.gamma_1 is None else self.gamma_1 * y)
         y = self.mlp(self.norm2(x))
         x = x + self.drop_path(y if self.gamma_2 is None else self.gamma_2 * y)
-        return x.permute(0, 3, 1, 2)
+        return x.permute(0, 3, 1, 2).contiguous()
 
 
 @MODELS.register_module()
@@ -160,12 +160,14 @@ class UniFormer(BaseModule):
                  qk_scale: Optional[float] = None,
                  fused_attn: bool = True,
                  init_cfg: Optional[Union[dict, List[dict]]] = None):
-        if init_cfg is None:  # the official initialisation
-            init_cfg = [
-                dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
-                dict(type='Constant', layer='LayerNorm', val=1., bias=0.)
-            ]
-        super().__init__(init_cfg=init_cfg)
+        # Pretrained checkpoints are loaded by load_pretrained (unwrapping, conversion, loud report),
+        # after the official initialisation of whatever they do not hold.
+        cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg] if init_cfg else []
+        self.pretrained_cfgs = [c for c in cfgs if c.get('type') == 'Pretrained']
+        super().__init__(init_cfg=[c for c in cfgs if c.get('type') != 'Pretrained'] or [
+            dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
+            dict(type='Constant', layer='LayerNorm', val=1., bias=0.)
+        ])
         self.arch = self.resolve_arch(arch)
         depths, dims = self.arch['depths'], self.arch['embed_dims']
         self.window_sizes = self.resolve_window_sizes(depths, attn_mode, window_size)
@@ -308,13 +310,10 @@ class UniFormer(BaseModule):
     # ---- checkpoints ----------------------------------------------------------------------------
     def init_weights(self):
         """Apply the official initialisation, then load ``init_cfg``'s Pretrained checkpoint if any."""
-        cfgs = self.init_cfg if isinstance(self.init_cfg, list) else [self.init_cfg]
-        pretrained = [c for c in cfgs if c and c.get('type') == 'Pretrained']
-        self.init_cfg = [c for c in cfgs if c not in pretrained] or None
+        first_call = not self._is_init
         super().init_weights()
-        for cfg in pretrained:
+        for cfg in self.pretrained_cfgs if first_call else []:
             self.load_pretrained(cfg['checkpoint'], prefix=cfg.get('prefix'))
-        self.init_cfg = cfgs
 
     def load_pretrained(self, filename: str, prefix: Optional[str] = None):
         """Load an official or converted checkpoint into this backbone and report what did not fit.

@@ -329,3 +329,22 @@ def test_offline_converter(tmp_path):
                            '--arch', 'base'], capture_output=True, text=True)
     assert done.returncode != 0 and "It fits arch=['s', 'small']" in done.stderr
     assert not osp.exists(tmp_path / 'bad.pth')
+
+
+def test_official_detector_checkpoint_loads_with_load_from(tmp_path):
+    """``load_from`` (mmengine's load_checkpoint) of a whole released detector: no meta, backbone. prefix."""
+    from mmengine.hub import get_config
+    from mmengine.registry import DefaultScope
+    from mmengine.runner import load_checkpoint
+    from mmdet.registry import MODELS
+    cfg = get_config('mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py')
+    cfg.model.backbone = dict(type='UniFormer', arch=TINY, attn_mode='hybrid', window_size=7)
+    cfg.model.neck.in_channels = TINY['embed_dims']
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        source, target = MODELS.build(cfg.model), MODELS.build(cfg.model)
+    for p in source.parameters():
+        torch.nn.init.normal_(p)
+    torch.save({'state_dict': source.state_dict()}, tmp_path / 'released.pth')
+    load_checkpoint(target, str(tmp_path / 'released.pth'), strict=True)
+    for k, v in source.state_dict().items():
+        assert torch.equal(v, target.state_dict()[k]), k

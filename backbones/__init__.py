@@ -4,9 +4,14 @@ Add ``custom_imports = dict(imports=['backbones'], allow_failed_imports=False)``
 ``type='UniFormer'``. Importing this package also makes mmengine checkpoints loadable under
 torch >= 2.6 (see :mod:`backbones.checkpoint`).
 """
-from .checkpoint import allow_mmengine_checkpoint_types, extract_state_dict, load_checkpoint_file
-from .layer_decay import LayerDecayOptimWrapperConstructor
-from .uniformer import UniFormer, convert_official_uniformer
+import warnings
+
+# mmengine 0.10.7 imports pkg_resources (kept by the setuptools<81 pin), which warns on every start.
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
+
+from .checkpoint import allow_mmengine_checkpoint_types, extract_state_dict, load_checkpoint_file  # noqa: E402
+from .layer_decay import LayerDecayOptimWrapperConstructor  # noqa: E402
+from .uniformer import UniFormer, convert_official_uniformer  # noqa: E402
 
 allow_mmengine_checkpoint_types()
 

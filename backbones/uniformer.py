@@ -6,6 +6,7 @@ official ImageNet and downstream checkpoints load unchanged; the window adaptati
 build time into one window size per block, so every attention mode shares the same parameters.
 """
 import copy
+import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -322,6 +323,11 @@ class UniFormer(BaseModule):
         (``state_dict`` with ``backbone.`` prefix) and plain backbone state dicts.
         """
         logger = MMLogger.get_current_instance()
+        if '://' not in filename and not osp.exists(filename):
+            raise FileNotFoundError(
+                f'UniFormer pretrained checkpoint {filename} not found. Put the official ImageNet checkpoint '
+                f'there (e.g. uniformer_small_in1k.pth from the UniFormer model zoo), point '
+                f'model.backbone.init_cfg.checkpoint at it, or set model.backbone.init_cfg=None to start from scratch.')
         ckpt = load_checkpoint_file(filename)
         state_dict = convert_official_uniformer(extract_state_dict(ckpt, prefix))
         self.warn_if_arch_differs(ckpt, filename)

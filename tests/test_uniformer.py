@@ -348,3 +348,9 @@ def test_official_detector_checkpoint_loads_with_load_from(tmp_path):
     load_checkpoint(target, str(tmp_path / 'released.pth'), strict=True)
     for k, v in source.state_dict().items():
         assert torch.equal(v, target.state_dict()[k]), k
+
+
+def test_missing_pretrained_file_says_what_to_do(tmp_path):
+    model = UniFormer(arch=TINY, init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'none.pth')))
+    with pytest.raises(FileNotFoundError, match='init_cfg=None to start from scratch'):
+        model.init_weights()

@@ -1,0 +1,83 @@
+"""What tools/train.py and tools/test.py share: config loading and the dataset check.
+
+One set of tools serves mmdet, mmseg and mmpose configs: the toolbox is the config's
+``default_scope``, and mmengine's Runner does the rest.
+"""
+import os
+import os.path as osp
+from typing import List, Optional
+
+from mmengine.config import Config, DictAction  # noqa: F401  (re-exported for the tools)
+
+TOOLBOXES = ('mmdet', 'mmseg', 'mmpose')
+
+# What each toolbox's real data looks like, and the toy data the project makes instead.
+LAYOUTS = {
+    'mmdet': ('COCO: <data_root>/annotations/instances_{train,val}2017.json and <data_root>/{train,val}2017/*.jpg',
+              'make demo  (or: python tools/make_toy_coco.py data/toy_coco, then '
+              'configs/det/mask-rcnn_uniformer-toy_fpn_1x_toy-coco.py)'),
+}
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None, work_dir: Optional[str] = None) -> Config:
+    """Read a config, apply ``--cfg-options`` and set ``work_dir`` the way mmdet's tools do."""
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    scope = cfg.get('default_scope')
+    if scope not in TOOLBOXES:
+        raise ValueError(f'{path}: default_scope is {scope!r}; this project\'s tools serve {TOOLBOXES}. '
+                         f'Inherit a base config of one of them (e.g. mmdet::_base_/default_runtime.py).')
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(path))[0])
+    return cfg
+
+
+def _dataset_paths(dataset: dict) -> List[str]:
+    """Local files and folders a dataset config reads (wrappers such as RepeatDataset unwrapped)."""
+    if 'dataset' in dataset:
+        return _dataset_paths(dataset['dataset'])
+    if 'datasets' in dataset:
+        return [p for d in dataset['datasets'] for p in _dataset_paths(d)]
+    root = dataset.get('data_root') or ''
+    paths = []
+    if dataset.get('ann_file'):
+        paths.append(osp.join(root, dataset['ann_file']))
+    for prefix in (dataset.get('data_prefix') or {}).values():
+        if prefix:
+            paths.append(osp.join(root, prefix))
+    return [p for p in paths if '://' not in p]
+
+
+def check_datasets(cfg: Config, splits=('train', 'val', 'test')) -> None:
+    """Fail before any model is built when a dataset of the config is not on disk, naming the
+    expected layout and the toy alternative."""
+    missing = []
+    for split in splits:
+        loader = cfg.get(f'{split}_dataloader')
+        if loader:
+            missing += [p for p in _dataset_paths(loader['dataset']) if not osp.exists(p)]
+    if not missing:
+        return
+    layout, toy = LAYOUTS.get(cfg.default_scope, ('see the config', 'the toy configs in configs/'))
+    raise FileNotFoundError(
+        f'Dataset not found: {", ".join(sorted(set(missing)))} (cwd: {os.getcwd()}).\n'
+        f'  Expected layout: {layout}.\n'
+        f'  Point the config at your copy (edit data_root or use --cfg-options '
+        f'train_dataloader.dataset.data_root=... val_dataloader.dataset.data_root=... '
+        f'test_dataloader.dataset.data_root=...),\n'
+        f'  or try the toy data: {toy}.')
+
+
+def enable_visualization(cfg: Config, show_dir: Optional[str], show: bool = False, wait_time: float = 2) -> None:
+    """Turn on the toolbox's visualization hook for testing, saving pictures in ``show_dir``."""
+    hook = cfg.get('default_hooks', {}).get('visualization')
+    if hook is None:
+        raise ValueError('--show / --show-dir need default_hooks.visualization in the config')
+    if cfg.default_scope == 'mmdet':
+        # DetVisualizationHook joins test_out_dir to work_dir/timestamp unless it is absolute
+        hook.update(draw=True, show=show, wait_time=wait_time, test_out_dir=show_dir)
+    else:
+        raise NotImplementedError(f'--show-dir for {cfg.default_scope} configs arrives with its task suite')

@@ -1,0 +1,176 @@
+"""Detection suite: every config builds with the published size, trains and tests on toy data, resumes."""
+import glob
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.join(ROOT, 'tools'))
+from make_toy_coco import write_split  # noqa: E402
+
+TOY = osp.join(ROOT, 'configs/det/mask-rcnn_uniformer-toy_fpn_1x_toy-coco.py')
+# published parameters (M) and the tolerance the issue allows
+PUBLISHED = {
+    'mask-rcnn_uniformer-s-h14_fpn_1x_coco.py': (41.2, 0.01),
+    'mask-rcnn_uniformer-s-h14_fpn_ms-crop-3x_coco.py': (41.2, 0.01),
+    'uniformer_maskrcnn_3x.py': (41.2, 0.01),
+    'mask-rcnn_uniformer-b-h14_fpn_1x_coco.py': (69.4, 0.01),
+    'mask-rcnn_uniformer-b-h14_fpn_ms-crop-3x_coco.py': (69.4, 0.01),
+    'cascade-mask-rcnn_uniformer-s-h14_fpn_ms-crop-3x_coco.py': (79, 0.02),
+    'cascade-mask-rcnn_uniformer-b-h14_fpn_ms-crop-3x_coco.py': (107, 0.02),
+}
+CONFIGS = sorted(osp.basename(p) for p in glob.glob(osp.join(ROOT, 'configs/det/*.py')))
+
+
+@pytest.fixture(scope='module')
+def toy_coco(tmp_path_factory):
+    root = tmp_path_factory.mktemp('toy_coco')
+    write_split(str(root), 'train', 4, 128, seed=0)
+    write_split(str(root), 'val', 2, 128, seed=1)
+    return str(root) + '/'
+
+
+def _cpu_config(name, toy_root):
+    """A det config as it runs on CPU on toy data: BN for SyncBN, no pretrained file, small images, fewer proposals."""
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/det', name))
+    cfg = Config.fromstring(cfg.pretty_text.replace("'SyncBN'", "'BN'"), '.py')
+    cfg.model.backbone.init_cfg = None
+    cfg.model.train_cfg.rpn_proposal.update(nms_pre=200, max_per_img=100)  # proposals sized for a CPU too
+    cfg.model.test_cfg.rpn.update(nms_pre=200, max_per_img=100)
+    for split in ('train', 'val', 'test'):
+        ds = cfg[f'{split}_dataloader'].dataset
+        ds.update(data_root=toy_root, metainfo=dict(classes=('square', 'circle', 'triangle')),
+                  ann_file=f'annotations/instances_{"train" if split == "train" else "val"}.json',
+                  data_prefix=dict(img=f'{"train" if split == "train" else "val"}/'))
+        ds.pipeline = _shrink(ds.pipeline)
+    return cfg
+
+
+def _shrink(obj):
+    """Every resize scale of a pipeline at most 256 px and crops at most 128 px (CPU-sized), structure kept."""
+    if isinstance(obj, dict):
+        out = {k: _shrink(v) for k, v in obj.items()}
+        if 'scale' in out:
+            out['scale'] = (256, 192)
+        if 'scales' in out:
+            out['scales'] = [(256, 160 + 16 * i) for i in range(len(out['scales']))]
+        if 'crop_size' in out:
+            out['crop_size'] = (96, 128)
+        return out
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_shrink(v) for v in obj)
+    return obj
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_det_config_builds_with_published_size(name):
+    from mmdet.registry import MODELS
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/det', name))
+    cfg.model.backbone.init_cfg = None
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        model = MODELS.build(cfg.model)
+    if name in PUBLISHED:
+        expected, tolerance = PUBLISHED[name]
+        params = sum(p.numel() for p in model.parameters()) / 1e6
+        assert abs(params - expected) <= tolerance * expected, f'{params:.2f}M vs {expected}M'
+
+
+def test_every_official_row_has_a_config():
+    assert set(PUBLISHED) <= set(CONFIGS)
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_det_config_trains_and_tests_one_iteration_on_toy_data(name, toy_coco):
+    from mmdet.registry import DATASETS, MODELS
+    cfg = _cpu_config(name, toy_coco)
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        model = MODELS.build(cfg.model)
+        model.init_weights()
+        train_set, val_set = DATASETS.build(cfg.train_dataloader.dataset), DATASETS.build(cfg.val_dataloader.dataset)
+        wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+        before = model.backbone.blocks3[0].attn.qkv.weight.detach().clone()
+        model.train()
+        losses = model.train_step(pseudo_collate([train_set[0], train_set[1]]), wrapper)
+        assert all(torch.isfinite(v) for v in losses.values())
+        assert not torch.equal(before, model.backbone.blocks3[0].attn.qkv.weight)
+        model.eval()
+        preds = model.test_step(pseudo_collate([val_set[0]]))
+    assert len(preds) == 1 and {'bboxes', 'scores', 'masks'} <= set(preds[0].pred_instances.keys())
+
+
+def _toy_runner_cfg(toy_root, work_dir, max_iters):
+    cfg = _cpu_config(osp.basename(TOY), toy_root)
+    cfg.val_evaluator.ann_file = toy_root + 'annotations/instances_val.json'
+    cfg.test_evaluator = cfg.val_evaluator
+    cfg.work_dir = str(work_dir)
+    cfg.train_cfg.update(max_iters=max_iters, val_interval=100)
+    cfg.default_hooks.checkpoint.update(interval=2, max_keep_ckpts=5)
+    cfg.train_dataloader.batch_size = 2
+    return cfg
+
+
+def test_resume_continues_iterations_and_optimizer_state(toy_coco, tmp_path):
+    from mmengine.runner import Runner
+    Runner.from_cfg(_toy_runner_cfg(toy_coco, tmp_path, max_iters=4)).train()
+    saved = torch.load(tmp_path / 'iter_4.pth')
+    cfg = _toy_runner_cfg(toy_coco, tmp_path, max_iters=6)
+    cfg.resume = True
+    runner = Runner.from_cfg(cfg)
+    runner.load_or_resume()
+    assert runner.iter == 4
+    state = runner.optim_wrapper.optimizer.state_dict()['state']
+    for key, value in saved['optimizer']['state'].items():
+        assert torch.equal(state[key]['exp_avg'], value['exp_avg'])
+    runner.train()
+    assert runner.iter == 6
+    assert int(torch.load(tmp_path / 'iter_6.pth')['optimizer']['state'][0]['step']) == 6
+
+
+def test_test_tool_switches_attention_mode_and_draws(toy_coco, tmp_path):
+    from mmengine.runner import Runner
+    cfg = _toy_runner_cfg(toy_coco, tmp_path, max_iters=2)
+    Runner.from_cfg(cfg).train()
+    cfg_file = tmp_path / 'toy.py'
+    cfg.dump(str(cfg_file))
+    done = subprocess.run([
+        sys.executable, osp.join(ROOT, 'tools/test.py'), str(cfg_file), str(tmp_path / 'iter_2.pth'), '--show-dir',
+        str(tmp_path / 'pictures'), '--cfg-options', 'model.backbone.attn_mode=window', 'model.backbone.window_size=4'
+    ], capture_output=True, text=True, cwd=str(tmp_path))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "attn_mode='window'" in done.stdout + done.stderr or 'attn_mode=window' in done.stdout + done.stderr
+    assert 'coco/bbox_mAP_50' in done.stdout + done.stderr
+    assert len(glob.glob(str(tmp_path / 'pictures' / '*.jpg'))) == 2
+
+
+def test_missing_coco_is_a_clear_error_before_building(tmp_path):
+    done = subprocess.run([sys.executable, osp.join(ROOT, 'tools/train.py'),
+                           osp.join(ROOT, 'configs/det/uniformer_maskrcnn_3x.py')],
+                          capture_output=True, text=True, cwd=str(tmp_path))
+    assert done.returncode != 0
+    assert 'Dataset not found: data/coco/annotations/instances_train2017.json' in done.stderr
+    assert 'make demo' in done.stderr and 'Expected layout' in done.stderr
+    assert 'UniFormer' not in done.stdout  # no model was built
+
+
+def test_toy_generator_is_deterministic_and_masks_are_visible_polygons(tmp_path):
+    import filecmp
+
+    from pycocotools.coco import COCO
+    for out in ('a', 'b'):
+        write_split(str(tmp_path / out), 'val', 3, 128, seed=5)
+    assert filecmp.cmp(tmp_path / 'a/annotations/instances_val.json', tmp_path / 'b/annotations/instances_val.json',
+                       shallow=False)
+    assert filecmp.cmp(tmp_path / 'a/val/000002.jpg', tmp_path / 'b/val/000002.jpg', shallow=False)
+    coco = COCO(str(tmp_path / 'a/annotations/instances_val.json'))
+    masks = [coco.annToMask(a) for a in coco.loadAnns(coco.getAnnIds(imgIds=[0]))]
+    assert masks and all(m.sum() > 0 for m in masks)
+    overlap = sum(m.astype(int) for m in masks)
+    # visible regions of occluded shapes do not overlap (beyond shared boundary pixels)
+    assert (overlap > 1).sum() <= 0.05 * sum(m.sum() for m in masks)

@@ -1,0 +1,39 @@
+"""Run a trained model on images and save pictures of what it found (mmdet's DetInferencer).
+
+    python tools/image_demo.py IMAGE_OR_FOLDER CONFIG --weights CHECKPOINT [--out-dir outputs] [--score-thr 0.3]
+        [--cfg-options model.backbone.attn_mode=window]
+
+Pictures go to OUT_DIR/vis/, raw predictions (json) to OUT_DIR/preds/.
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from backbones.runtime import DictAction, load_config  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('inputs', help='an image file or a folder of images')
+    parser.add_argument('config', help='model config')
+    parser.add_argument('--weights', required=True, help='checkpoint file')
+    parser.add_argument('--out-dir', default='outputs', help='where pictures and predictions go')
+    parser.add_argument('--score-thr', type=float, default=0.3, help='draw detections above this score')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings, key=value')
+    args = parser.parse_args()
+    for path in (args.inputs, args.weights):
+        if not osp.exists(path):
+            raise FileNotFoundError(f'{path} not found')
+    cfg = load_config(args.config, args.cfg_options)
+    if cfg.default_scope != 'mmdet':
+        raise NotImplementedError(f'the image demo for {cfg.default_scope} configs arrives with its task suite')
+    from mmdet.apis import DetInferencer
+    inferencer = DetInferencer(model=cfg, weights=args.weights, device=args.device, show_progress=True)
+    inferencer(args.inputs, out_dir=args.out_dir, pred_score_thr=args.score_thr, no_save_pred=False)
+    print(f'pictures in {osp.join(args.out_dir, "vis")}, predictions in {osp.join(args.out_dir, "preds")}')
+
+
+if __name__ == '__main__':
+    main()

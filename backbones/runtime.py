@@ -16,6 +16,10 @@ LAYOUTS = {
     'mmdet': ('COCO: <data_root>/annotations/instances_{train,val}2017.json and <data_root>/{train,val}2017/*.jpg',
               'make demo  (or: python tools/make_toy_coco.py data/toy_coco, then '
               'configs/det/mask-rcnn_uniformer-toy_fpn_1x_toy-coco.py)'),
+    'mmseg': ('ADE20K: <data_root>/images/{training,validation}/*.jpg and '
+              '<data_root>/annotations/{training,validation}/*.png, data_root data/ade/ADEChallengeData2016',
+              'make demo-seg  (or: python tools/make_toy_ade.py data/toy_ade, then '
+              'configs/seg/fpn_uniformer-toy_1xb8-800_toy-ade-256x256.py)'),
 }
 
 
@@ -79,5 +83,20 @@ def enable_visualization(cfg: Config, show_dir: Optional[str], show: bool = Fals
     if cfg.default_scope == 'mmdet':
         # DetVisualizationHook joins test_out_dir to work_dir/timestamp unless it is absolute
         hook.update(draw=True, show=show, wait_time=wait_time, test_out_dir=show_dir)
+    elif cfg.default_scope == 'mmseg':
+        # SegVisualizationHook hands pictures to the visualizer's backends: show_dir/vis_data/vis_image/;
+        # it draws every `interval`-th batch (50 by default): draw them all
+        hook.update(draw=True, show=show, wait_time=wait_time, interval=1)
+        if show_dir:
+            cfg.visualizer.save_dir = show_dir
     else:
         raise NotImplementedError(f'--show-dir for {cfg.default_scope} configs arrives with its task suite')
+
+
+def enable_tta(cfg: Config) -> None:
+    """Test-time augmentation (multi-scale + flip) from the config's ``tta_model`` and ``tta_pipeline``."""
+    if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
+        raise ValueError('--tta needs tta_model and tta_pipeline in the config (mmseg\'s ade20k base has them)')
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    cfg.tta_model.module = cfg.model
+    cfg.model = cfg.tta_model

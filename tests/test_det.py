@@ -11,7 +11,8 @@ from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from helpers import ROOT, cpu_config, shrink
+
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 from make_toy_coco import write_split  # noqa: E402
 
@@ -38,35 +39,17 @@ def toy_coco(tmp_path_factory):
 
 
 def _cpu_config(name, toy_root):
-    """A det config as it runs on CPU on toy data: BN for SyncBN, no pretrained file, small images, fewer proposals."""
-    cfg = Config.fromfile(osp.join(ROOT, 'configs/det', name))
-    cfg = Config.fromstring(cfg.pretty_text.replace("'SyncBN'", "'BN'"), '.py')
-    cfg.model.backbone.init_cfg = None
-    cfg.model.train_cfg.rpn_proposal.update(nms_pre=200, max_per_img=100)  # proposals sized for a CPU too
+    """A det config on CPU on toy data: small images, fewer proposals."""
+    cfg = cpu_config(osp.join('configs/det', name))
+    cfg.model.train_cfg.rpn_proposal.update(nms_pre=200, max_per_img=100)
     cfg.model.test_cfg.rpn.update(nms_pre=200, max_per_img=100)
     for split in ('train', 'val', 'test'):
         ds = cfg[f'{split}_dataloader'].dataset
         ds.update(data_root=toy_root, metainfo=dict(classes=('square', 'circle', 'triangle')),
                   ann_file=f'annotations/instances_{"train" if split == "train" else "val"}.json',
                   data_prefix=dict(img=f'{"train" if split == "train" else "val"}/'))
-        ds.pipeline = _shrink(ds.pipeline)
+        ds.pipeline = shrink(ds.pipeline)
     return cfg
-
-
-def _shrink(obj):
-    """Every resize scale of a pipeline at most 256 px and crops at most 128 px (CPU-sized), structure kept."""
-    if isinstance(obj, dict):
-        out = {k: _shrink(v) for k, v in obj.items()}
-        if 'scale' in out:
-            out['scale'] = (256, 192)
-        if 'scales' in out:
-            out['scales'] = [(256, 160 + 16 * i) for i in range(len(out['scales']))]
-        if 'crop_size' in out:
-            out['crop_size'] = (96, 128)
-        return out
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_shrink(v) for v in obj)
-    return obj
 
 
 @pytest.mark.parametrize('name', CONFIGS)

@@ -1,4 +1,4 @@
-"""Run a trained model on images and save pictures of what it found (mmdet's DetInferencer).
+"""Run a trained model on images and save pictures of what it found (mmdet's / mmseg's inferencer).
 
     python tools/image_demo.py IMAGE_OR_FOLDER CONFIG --weights CHECKPOINT [--out-dir outputs] [--score-thr 0.3]
         [--cfg-options model.backbone.attn_mode=window]
@@ -27,11 +27,16 @@ def main():
         if not osp.exists(path):
             raise FileNotFoundError(f'{path} not found')
     cfg = load_config(args.config, args.cfg_options)
-    if cfg.default_scope != 'mmdet':
+    if cfg.default_scope == 'mmdet':
+        from mmdet.apis import DetInferencer
+        inferencer = DetInferencer(model=cfg, weights=args.weights, device=args.device, show_progress=True)
+        inferencer(args.inputs, out_dir=args.out_dir, pred_score_thr=args.score_thr, no_save_pred=False)
+    elif cfg.default_scope == 'mmseg':
+        from mmseg.apis import MMSegInferencer
+        inferencer = MMSegInferencer(model=cfg, weights=args.weights, device=args.device)
+        inferencer(args.inputs, out_dir=args.out_dir, show=False)
+    else:
         raise NotImplementedError(f'the image demo for {cfg.default_scope} configs arrives with its task suite')
-    from mmdet.apis import DetInferencer
-    inferencer = DetInferencer(model=cfg, weights=args.weights, device=args.device, show_progress=True)
-    inferencer(args.inputs, out_dir=args.out_dir, pred_score_thr=args.score_thr, no_save_pred=False)
     print(f'pictures in {osp.join(args.out_dir, "vis")}, predictions in {osp.join(args.out_dir, "preds")}')
 
 

@@ -12,7 +12,7 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from backbones.runtime import DictAction, check_datasets, enable_visualization, load_config  # noqa: E402
+from backbones.runtime import DictAction, check_datasets, enable_tta, enable_visualization, load_config  # noqa: E402
 
 
 def parse_args():
@@ -24,6 +24,7 @@ def parse_args():
     parser.add_argument('--show', action='store_true', help='show predictions in a window')
     parser.add_argument('--show-dir', help='save pictures of the predictions in this directory')
     parser.add_argument('--wait-time', type=float, default=2, help='seconds each shown picture stays')
+    parser.add_argument('--tta', action='store_true', help='multi-scale + flip testing (the MS columns)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value (e.g. model.backbone.attn_mode=window)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
@@ -41,6 +42,8 @@ def main():
         raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
     check_datasets(cfg, splits=('test', ))
     cfg.load_from = args.checkpoint
+    if args.tta:
+        enable_tta(cfg)
     if args.show or args.show_dir:
         enable_visualization(cfg, args.show_dir and osp.abspath(args.show_dir), args.show, args.wait_time)
 

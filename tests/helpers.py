@@ -1,0 +1,30 @@
+"""Helpers shared by the task-suite tests: configs as they run on a CPU on toy data."""
+import os.path as osp
+
+from mmengine.config import Config
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def cpu_config(path: str) -> Config:
+    """A config as it runs on one CPU: BN for SyncBN, no pretrained file to load."""
+    cfg = Config.fromfile(osp.join(ROOT, path))
+    cfg = Config.fromstring(cfg.pretty_text.replace("'SyncBN'", "'BN'"), '.py')
+    cfg.model.backbone.init_cfg = None
+    return cfg
+
+
+def shrink(obj):
+    """Every resize scale of a pipeline at most 256 px and crops 96x128 (CPU-sized), the structure kept."""
+    if isinstance(obj, dict):
+        out = {k: shrink(v) for k, v in obj.items()}
+        if 'scale' in out:
+            out['scale'] = (256, 192)
+        if 'scales' in out:
+            out['scales'] = [(256, 160 + 16 * i) for i in range(len(out['scales']))]
+        if 'crop_size' in out:
+            out['crop_size'] = (96, 128)
+        return out
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(shrink(v) for v in obj)
+    return obj

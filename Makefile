@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.setup-done
 
-.PHONY: setup demo demo-seg test
+.PHONY: setup demo demo-seg demo-pose test
 setup: $(STAMP)
 
 # Rebuilt only when the pins, the setup script or the package metadata change.
@@ -37,6 +37,19 @@ demo-seg: $(STAMP) data/toy_ade/annotations/validation/000000.png
 
 data/toy_ade/annotations/validation/000000.png: tools/make_toy_ade.py | $(STAMP)
 	$(PY) tools/make_toy_ade.py data/toy_ade
+
+# Pose: toy stick-figure COCO-keypoint data, train the toy UniFormer top-down heatmap model, keypoint AP (OKS),
+# skeletons drawn on the val set.
+TOY_POSE := configs/pose/td-hm_uniformer-toy_1xb32-40e_toy-kpt-128x96.py
+POSE_DIR := work_dirs/demo_pose
+demo-pose: $(STAMP) data/toy_kpt/annotations/person_keypoints_val.json
+	$(PY) tools/train.py $(TOY_POSE) --work-dir $(POSE_DIR)
+	$(PY) tools/test.py $(TOY_POSE) $$(cat $(POSE_DIR)/last_checkpoint) --work-dir $(POSE_DIR) \
+		--show-dir $(POSE_DIR)/pictures
+	@echo "pictures of the val predictions: $(POSE_DIR)/pictures/"
+
+data/toy_kpt/annotations/person_keypoints_val.json: tools/make_toy_keypoints.py tools/make_toy_coco.py | $(STAMP)
+	$(PY) tools/make_toy_keypoints.py data/toy_kpt
 
 test: $(STAMP)
 	$(PY) -m pytest tests -q

@@ -3,11 +3,12 @@
 One set of tools serves mmdet, mmseg and mmpose configs: the toolbox is the config's
 ``default_scope``, and mmengine's Runner does the rest.
 """
+import argparse
 import os
 import os.path as osp
 from typing import List, Optional
 
-from mmengine.config import Config, DictAction  # noqa: F401  (re-exported for the tools)
+from mmengine.config import Config, DictAction
 
 TOOLBOXES = ('mmdet', 'mmseg', 'mmpose')
 
@@ -20,7 +21,27 @@ LAYOUTS = {
               '<data_root>/annotations/{training,validation}/*.png, data_root data/ade/ADEChallengeData2016',
               'make demo-seg  (or: python tools/make_toy_ade.py data/toy_ade, then '
               'configs/seg/fpn_uniformer-toy_1xb8-800_toy-ade-256x256.py)'),
+    'mmpose': ('COCO keypoints: <data_root>/annotations/person_keypoints_{train,val}2017.json, '
+               '<data_root>/{train,val}2017/*.jpg and, for detected person boxes, '
+               '<data_root>/person_detection_results/COCO_val2017_detections_AP_H_56_person.json',
+               'make demo-pose  (or: python tools/make_toy_keypoints.py data/toy_kpt, then '
+               'configs/pose/td-hm_uniformer-toy_1xb32-40e_toy-kpt-128x96.py)'),
 }
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options tools/train.py and tools/test.py share with mmdet's / mmseg's / mmpose's tools."""
+    parser.add_argument('--work-dir', help='the dir to save logs, checkpoints and metrics')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value (e.g. model.backbone.attn_mode=window)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_tool_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None, work_dir: Optional[str] = None) -> Config:
@@ -46,7 +67,7 @@ def _dataset_paths(dataset: dict) -> List[str]:
     if 'datasets' in dataset:
         return [p for d in dataset['datasets'] for p in _dataset_paths(d)]
     root = dataset.get('data_root') or ''
-    paths = []
+    paths = [dataset['bbox_file']] if dataset.get('bbox_file') else []  # mmpose's detected person boxes
     if dataset.get('ann_file'):
         paths.append(osp.join(root, dataset['ann_file']))
     for prefix in (dataset.get('data_prefix') or {}).values():
@@ -89,8 +110,8 @@ def enable_visualization(cfg: Config, show_dir: Optional[str], show: bool = Fals
         hook.update(draw=True, show=show, wait_time=wait_time, interval=1)
         if show_dir:
             cfg.visualizer.save_dir = show_dir
-    else:
-        raise NotImplementedError(f'--show-dir for {cfg.default_scope} configs arrives with its task suite')
+    else:  # mmpose: PoseVisualizationHook joins out_dir to work_dir/timestamp unless it is absolute
+        hook.update(enable=True, show=show, wait_time=wait_time, out_dir=show_dir, interval=1)
 
 
 def enable_tta(cfg: Config) -> None:

@@ -9,11 +9,9 @@ import sys
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.dataset import pseudo_collate
-from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 
-from helpers import ROOT, cpu_config, shrink
+from helpers import ROOT, cpu_config, one_train_and_test_step, shrink
 
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 from make_toy_ade import CLASSES, write_split  # noqa: E402
@@ -82,14 +80,7 @@ def test_seg_config_trains_and_tests_one_iteration_on_toy_data(name, toy_ade):
         model = MODELS.build(cfg.model)
         model.init_weights()
         train_set, val_set = DATASETS.build(cfg.train_dataloader.dataset), DATASETS.build(cfg.val_dataloader.dataset)
-        wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-        before = model.backbone.blocks3[0].attn.qkv.weight.detach().clone()
-        model.train()
-        losses = model.train_step(pseudo_collate([train_set[0], train_set[1]]), wrapper)
-        assert all(torch.isfinite(v) for v in losses.values())
-        assert not torch.equal(before, model.backbone.blocks3[0].attn.qkv.weight)
-        model.eval()
-        pred = model.test_step(pseudo_collate([val_set[0]]))[0]
+        pred = one_train_and_test_step(model, cfg, train_set, val_set)
     assert pred.pred_sem_seg.data.shape[-2:] == pred.gt_sem_seg.data.shape[-2:]
 
 

@@ -135,7 +135,8 @@ def test_norm_eval_keeps_batchnorm_in_eval():
 
 @pytest.mark.parametrize('arch', [TINY, dict(TINY, conv_stem=True, layer_scale=1e-6)])
 def test_every_parameter_gets_a_gradient(arch):
-    model = tiny(arch=arch, attn_mode='hybrid', window_size=4, drop_path_rate=0.1)
+    # no drop path: dropping a whole branch for both samples would legitimately leave it without gradient
+    model = tiny(arch=arch, attn_mode='hybrid', window_size=4)
     model.train()
     sum(o.mean() for o in model(torch.rand(2, 3, 96, 80))).backward()
     missing = [n for n, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]

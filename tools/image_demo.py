@@ -1,4 +1,4 @@
-"""Run a trained model on images and save pictures of what it found (mmdet's / mmseg's inferencer).
+"""Run a trained model on images and save pictures of what it found (the toolbox's own inferencer).
 
     python tools/image_demo.py IMAGE_OR_FOLDER CONFIG --weights CHECKPOINT [--out-dir outputs] [--score-thr 0.3]
         [--cfg-options model.backbone.attn_mode=window]
@@ -19,7 +19,7 @@ def main():
     parser.add_argument('config', help='model config')
     parser.add_argument('--weights', required=True, help='checkpoint file')
     parser.add_argument('--out-dir', default='outputs', help='where pictures and predictions go')
-    parser.add_argument('--score-thr', type=float, default=0.3, help='draw detections above this score')
+    parser.add_argument('--score-thr', type=float, default=0.3, help='draw detections / keypoints above this score')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings, key=value')
     args = parser.parse_args()
@@ -35,8 +35,11 @@ def main():
         from mmseg.apis import MMSegInferencer
         inferencer = MMSegInferencer(model=cfg, weights=args.weights, device=args.device)
         inferencer(args.inputs, out_dir=args.out_dir, show=False)
-    else:
-        raise NotImplementedError(f'the image demo for {cfg.default_scope} configs arrives with its task suite')
+    else:  # mmpose: without a person detector the whole image is the person box
+        from mmpose.apis import MMPoseInferencer
+        inferencer = MMPoseInferencer(pose2d=cfg, pose2d_weights=args.weights, device=args.device)
+        for _ in inferencer(args.inputs, out_dir=args.out_dir, kpt_thr=args.score_thr):
+            pass
     print(f'pictures in {osp.join(args.out_dir, "vis")}, predictions in {osp.join(args.out_dir, "preds")}')
 
 

@@ -95,23 +95,29 @@ def render(rng: np.random.RandomState, size: int):
     return np.clip(img, 0, 255).astype(np.uint8), anns
 
 
-def write_split(out: str, split: str, num: int, size: int, seed: int) -> None:
+def write_coco_split(out: str, split: str, num: int, size: int, seed: int, render_fn, categories: list,
+                     json_name: str) -> None:
+    """Render ``num`` images with ``render_fn(rng, size) -> (image, annotations)`` and write them with a
+    COCO json (images, annotations with ids, categories) to ``out/annotations/json_name``."""
     rng = np.random.RandomState(seed)
     os.makedirs(osp.join(out, split), exist_ok=True)
     images, annotations = [], []
     for img_id in range(num):
-        img, anns = render(rng, size)
+        img, anns = render_fn(rng, size)
         name = f'{img_id:06d}.jpg'
         cv2.imwrite(osp.join(out, split, name), img, [cv2.IMWRITE_JPEG_QUALITY, 95])
         images.append(dict(id=img_id, file_name=name, width=size, height=size))
         for ann in anns:
             annotations.append(dict(ann, id=len(annotations) + 1, image_id=img_id))
-    coco = dict(images=images, annotations=annotations,
-                categories=[dict(id=i + 1, name=n, supercategory='shape') for i, n in enumerate(CLASSES)])
     os.makedirs(osp.join(out, 'annotations'), exist_ok=True)
-    with open(osp.join(out, 'annotations', f'instances_{split}.json'), 'w') as f:
-        json.dump(coco, f)
-    print(f'{split}: {num} images, {len(annotations)} instances -> {osp.join(out, split)}')
+    with open(osp.join(out, 'annotations', json_name), 'w') as f:
+        json.dump(dict(images=images, annotations=annotations, categories=categories), f)
+    print(f'{split}: {num} images, {len(annotations)} annotations -> {osp.join(out, split)}')
+
+
+def write_split(out: str, split: str, num: int, size: int, seed: int) -> None:
+    categories = [dict(id=i + 1, name=n, supercategory='shape') for i, n in enumerate(CLASSES)]
+    write_coco_split(out, split, num, size, seed, render, categories, f'instances_{split}.json')
 
 
 def main():

@@ -7,31 +7,25 @@
 checkpoint with another attention mode (all modes share the parameters).
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from backbones.runtime import DictAction, check_datasets, enable_tta, enable_visualization, load_config  # noqa: E402
+from backbones.runtime import (add_common_arguments, check_datasets, enable_tta, enable_visualization,  # noqa: E402
+                              load_config, parse_tool_args)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Test (and evaluate) a model (mmdet / mmseg / mmpose config)')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument('--out', help='dump the raw predictions to this pickle file')
     parser.add_argument('--show', action='store_true', help='show predictions in a window')
     parser.add_argument('--show-dir', help='save pictures of the predictions in this directory')
     parser.add_argument('--wait-time', type=float, default=2, help='seconds each shown picture stays')
     parser.add_argument('--tta', action='store_true', help='multi-scale + flip testing (the MS columns)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value (e.g. model.backbone.attn_mode=window)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_common_arguments(parser)
+    return parse_tool_args(parser)
 
 
 def main():

@@ -6,29 +6,22 @@
 The toolbox is chosen from the config's ``default_scope``; datasets are checked before any model is built.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from backbones.runtime import DictAction, check_datasets, load_config  # noqa: E402
+from backbones.runtime import add_common_arguments, check_datasets, load_config, parse_tool_args  # noqa: E402
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a model (mmdet / mmseg / mmpose config)')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision (needs a GPU)')
     parser.add_argument('--auto-scale-lr', action='store_true', help='scale the lr by the real batch size')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from this checkpoint, or without a value from the latest one in work_dir')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value (e.g. model.backbone.attn_mode=window)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_common_arguments(parser)
+    return parse_tool_args(parser)
 
 
 def main():

@@ -1,0 +1,84 @@
+"""Pose suite: every config builds, trains and tests on toy data, FLOPs as the published table counts them."""
+import glob
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.registry import DefaultScope
+
+from helpers import ROOT, cpu_config, one_train_and_test_step
+
+sys.path.insert(0, osp.join(ROOT, 'tools'))
+from make_toy_keypoints import write_split  # noqa: E402
+
+CONFIGS = sorted(osp.basename(p) for p in glob.glob(osp.join(ROOT, 'configs/pose/*.py')))
+OFFICIAL = [f'td-hm_uniformer-{a}_{b}-210e_coco-{size}.py' for a, b, size in (
+    ('s', '8xb128', '256x192'), ('b', '8xb128', '256x192'), ('s', '8xb128', '384x288'), ('b', '8xb32', '384x288'),
+    ('s', '8xb64', '448x320'), ('b', '8xb32', '448x320'))]
+
+
+@pytest.fixture(scope='module')
+def toy_kpt(tmp_path_factory):
+    root = tmp_path_factory.mktemp('toy_kpt')
+    write_split(str(root), 'train', 4, 128, seed=0)
+    write_split(str(root), 'val', 2, 128, seed=1)
+    return str(root) + '/'
+
+
+def _build(cfg):
+    from mmpose.registry import MODELS
+    with DefaultScope.overwrite_default_scope('mmpose'):
+        model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model
+
+
+def test_every_official_row_has_a_config():
+    assert set(OFFICIAL) <= set(CONFIGS)
+
+
+@pytest.mark.parametrize('name,published', [('td-hm_uniformer-s_8xb128-210e_coco-256x192.py', 4.7),
+                                            ('td-hm_uniformer-b_8xb128-210e_coco-256x192.py', 9.2)])
+def test_backbone_and_head_flops_match_the_table(name, published):
+    from backbones.flops import flop_analyzer
+    model = _build(cpu_config(osp.join('configs/pose', name)))
+    model.eval()
+    flops = flop_analyzer(model, (torch.rand(1, 3, 256, 192), None, 'tensor')).total() / 1e9
+    assert abs(flops - published) <= 0.05 * published, f'{flops:.2f}G vs {published}G'
+
+
+def test_flops_count_fused_attention():
+    from backbones import UniFormer
+    from backbones.flops import flop_analyzer
+    counts = []
+    for fused in (True, False):
+        model = UniFormer(arch='small', fused_attn=fused)
+        model.eval()
+        counts.append(flop_analyzer(model, (torch.rand(1, 3, 224, 224), )).total())
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_pose_config_trains_and_tests_one_iteration_on_toy_data(name, toy_kpt):
+    from mmpose.registry import DATASETS
+    cfg = cpu_config(osp.join('configs/pose', name))
+    for split, sub in (('train', 'train'), ('val', 'val')):
+        cfg[f'{split}_dataloader'].dataset.update(
+            data_root=toy_kpt, ann_file=f'annotations/person_keypoints_{sub}.json', data_prefix=dict(img=f'{sub}/'),
+            bbox_file=None)
+    model = _build(cfg)
+    with DefaultScope.overwrite_default_scope('mmpose'):
+        train_set, val_set = DATASETS.build(cfg.train_dataloader.dataset), DATASETS.build(cfg.val_dataloader.dataset)
+        pred = one_train_and_test_step(model, cfg, train_set, val_set)  # tests with the config's flip test
+    assert cfg.model.test_cfg.flip_test
+    assert pred.pred_instances.keypoints.shape == (1, 17, 2)
+
+
+def test_missing_coco_keypoints_is_a_clear_error(tmp_path):
+    done = subprocess.run([sys.executable, osp.join(ROOT, 'tools/train.py'),
+                           osp.join(ROOT, 'configs/pose/td-hm_uniformer-s_8xb128-210e_coco-256x192.py')],
+                          capture_output=True, text=True, cwd=str(tmp_path))
+    assert done.returncode != 0
+    assert 'data/coco/annotations/person_keypoints_train2017.json' in done.stderr and 'make demo-pose' in done.stderr

@@ -10,12 +10,12 @@ import warnings
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
 from .checkpoint import allow_mmengine_checkpoint_types, extract_state_dict, load_checkpoint_file  # noqa: E402
-from .layer_decay import LayerDecayOptimWrapperConstructor  # noqa: E402
+from .layer_decay import LayerDepthDecayOptimWrapperConstructor  # noqa: E402
 from .uniformer import UniFormer, convert_official_uniformer  # noqa: E402
 
 allow_mmengine_checkpoint_types()
 
 __all__ = [
-    'UniFormer', 'LayerDecayOptimWrapperConstructor', 'convert_official_uniformer', 'extract_state_dict',
+    'UniFormer', 'LayerDepthDecayOptimWrapperConstructor', 'convert_official_uniformer', 'extract_state_dict',
     'load_checkpoint_file', 'allow_mmengine_checkpoint_types'
 ]

@@ -2,7 +2,8 @@
 
 mmdet / mmseg ship decay constructors tied to ConvNeXt and BEiT parameter names; this one asks the
 backbone (``UniFormer.get_layer_depth``) instead, so it serves every toolbox and every backbone of
-this project. Registered in mmengine's root registry, so mmdet, mmseg and mmpose configs find it.
+this project. Registered in mmengine's root registry, so mmdet, mmseg and mmpose configs find it; named
+apart from mmpose's ViT-only ``LayerDecayOptimWrapperConstructor``, which would otherwise win in mmpose's scope.
 """
 from typing import List
 
@@ -13,7 +14,7 @@ from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
-class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
+class LayerDepthDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     """Scale each parameter's lr by ``layer_decay_rate ** (max_id - layer_id)``.
 
     ``paramwise_cfg``: ``layer_decay_rate`` (float, default 1.0) and ``no_decay_1d`` (bool,
@@ -22,7 +23,7 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     Example::
 
         optim_wrapper = dict(
-            constructor='LayerDecayOptimWrapperConstructor',
+            constructor='LayerDepthDecayOptimWrapperConstructor',
             optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.05),
             paramwise_cfg=dict(layer_decay_rate=0.9))
     """
@@ -31,7 +32,7 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         core = getattr(module, 'module', module)  # DDP / mmengine wrappers
         backbone = getattr(core, 'backbone', None)
         if not hasattr(backbone, 'get_layer_depth'):
-            raise TypeError(f'LayerDecayOptimWrapperConstructor needs model.backbone.get_layer_depth '
+            raise TypeError(f'LayerDepthDecayOptimWrapperConstructor needs model.backbone.get_layer_depth '
                             f'(UniFormer has it); {type(backbone).__name__} has not.')
         rate = self.paramwise_cfg.get('layer_decay_rate', 1.0)
         no_decay_1d = self.paramwise_cfg.get('no_decay_1d', True)

@@ -287,8 +287,10 @@ def test_get_layer_depth():
     assert depth('neck.conv.weight', 'backbone.') == (8, 8)
 
 
-def test_layer_decay_optimizer_constructor():
+@pytest.mark.parametrize('scope', ['mmdet', 'mmseg', 'mmpose'])
+def test_layer_decay_optimizer_constructor(scope):
     from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import DefaultScope
 
     class Detector(torch.nn.Module):
 
@@ -298,10 +300,11 @@ def test_layer_decay_optimizer_constructor():
             self.neck = torch.nn.Linear(4, 4)
 
     model = Detector()
-    wrapper = build_optim_wrapper(
-        model,
-        dict(constructor='LayerDecayOptimWrapperConstructor', optimizer=dict(type='AdamW', lr=1.0, weight_decay=0.05),
-             paramwise_cfg=dict(layer_decay_rate=0.5)))
+    with DefaultScope.overwrite_default_scope(scope):  # resolves to ours in every toolbox's scope
+        wrapper = build_optim_wrapper(
+            model,
+            dict(constructor='LayerDepthDecayOptimWrapperConstructor',
+                 optimizer=dict(type='AdamW', lr=1.0, weight_decay=0.05), paramwise_cfg=dict(layer_decay_rate=0.5)))
     lr_of = {id(p): g['lr'] for g in wrapper.optimizer.param_groups for p in g['params']}
     wd_of = {id(p): g['weight_decay'] for g in wrapper.optimizer.param_groups for p in g['params']}
     assert lr_of[id(model.neck.weight)] == 1.0

@@ -11,6 +11,7 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from backbones.engine import init_distributed  # noqa: E402
 from backbones.runtime import (add_common_arguments, check_datasets, enable_tta, enable_visualization,  # noqa: E402
                               load_config, parse_tool_args)
 
@@ -40,6 +41,7 @@ def main():
         enable_tta(cfg)
     if args.show or args.show_dir:
         enable_visualization(cfg, args.show_dir and osp.abspath(args.show_dir), args.show, args.wait_time)
+    init_distributed(cfg)
 
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner

@@ -1,15 +1,20 @@
 """Train a detector, segmentor or pose model from a config, as mmdet's / mmseg's / mmpose's tools/train.py.
 
     python tools/train.py configs/det/uniformer_maskrcnn_3x.py [--work-dir DIR] [--resume [CKPT]] [--amp]
-        [--cfg-options key=value ...] [--launcher pytorch|slurm]
+        [--seed N] [--deterministic] [--cfg-options key=value ...] [--launcher pytorch|slurm]
 
 The toolbox is chosen from the config's ``default_scope``; datasets are checked before any model is built.
+Checkpoints are written atomically and the random generators reseeded every iteration, so that a killed run
+resumed with ``--resume`` continues as if never stopped (backbones/engine.py); without GPUs, ``--launcher``
+runs use gloo.
 """
 import argparse
+import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from backbones.engine import init_distributed, make_resumable  # noqa: E402
 from backbones.runtime import add_common_arguments, check_datasets, load_config, parse_tool_args  # noqa: E402
 
 
@@ -20,6 +25,9 @@ def parse_args():
     parser.add_argument('--auto-scale-lr', action='store_true', help='scale the lr by the real batch size')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from this checkpoint, or without a value from the latest one in work_dir')
+    parser.add_argument('--seed', type=int, help='random seed (default: the config\'s randomness.seed)')
+    parser.add_argument('--deterministic', action='store_true',
+                        help='deterministic algorithms only (torch.use_deterministic_algorithms, cuDNN)')
     add_common_arguments(parser)
     return parse_tool_args(parser)
 
@@ -36,6 +44,13 @@ def main():
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
             raise RuntimeError('--auto-scale-lr needs auto_scale_lr.base_batch_size in the config')
         cfg.auto_scale_lr.enable = True
+    if args.seed is not None:
+        cfg.setdefault('randomness', {})['seed'] = args.seed
+    if args.deterministic:
+        cfg.setdefault('randomness', {})['deterministic'] = True
+        os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')  # what cuBLAS needs for determinism
+    make_resumable(cfg)
+    init_distributed(cfg)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

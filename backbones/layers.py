@@ -44,18 +44,23 @@ class Attention(nn.Module):
         self.proj = nn.Linear(dim, dim)
         self.proj_drop = nn.Dropout(proj_drop)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, return_cls_attn: bool = False):
+        """Attend over ``x`` ``(B, N, C)``; with ``return_cls_attn`` also return the attention weights of the
+        first (class) token over all tokens, averaged over heads, ``(B, N)`` (token pruning ranks by them)."""
         B, N, C = x.shape
         qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, C // self.num_heads)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (B, heads, N, head_dim)
         drop = self.attn_drop if self.training else 0.
         if self.fused_attn:
             x = F.scaled_dot_product_attention(q, k, v, dropout_p=drop, scale=self.scale)
+            if return_cls_attn:  # one query row: cheap next to the fused product
+                cls_attn = (q[:, :, :1] @ k.transpose(-2, -1) * self.scale).softmax(dim=-1)[:, :, 0]
         else:
             attn = (q @ k.transpose(-2, -1) * self.scale).softmax(dim=-1)
+            cls_attn = attn[:, :, 0]
             x = F.dropout(attn, drop) @ v
-        x = x.transpose(1, 2).reshape(B, N, C)
-        return self.proj_drop(self.proj(x))
+        x = self.proj_drop(self.proj(x.transpose(1, 2).reshape(B, N, C)))
+        return (x, cls_attn.mean(dim=1)) if return_cls_attn else x
 
 
 def window_partition(x: torch.Tensor, window_size: int) -> Tuple[torch.Tensor, Tuple[int, int]]:

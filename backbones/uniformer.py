@@ -23,6 +23,8 @@ from .checkpoint import extract_state_dict, load_checkpoint_file
 from .layers import Attention, ConvEmbed, Mlp, PatchEmbed, window_partition, window_unpartition
 
 ATTN_MODES = ('global', 'window', 'hybrid')
+# what only the ImageNet classifiers have (the light family's second head and norm included)
+CLASSIFIER_KEYS = ('head.', 'head_cls.', 'norm.', 'norm_cls.', 'pre_logits.')
 
 
 class ConvBlock(nn.Module):
@@ -184,28 +186,31 @@ class UniFormer(BaseModule):
 
         dpr = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
         in_dims = [in_channels] + list(dims[:-1])
+        block_args = dict(drop=drop_rate, attn_drop=attn_drop_rate, qkv_bias=qkv_bias, qk_scale=qk_scale,
+                          fused_attn=fused_attn, norm_cfg=norm_cfg)
         for i in range(4):
-            if self.arch['conv_stem']:
-                embed = ConvEmbed(in_dims[i], dims[i], stem=i == 0, norm_cfg=norm_cfg)
-            else:
-                embed = PatchEmbed(in_dims[i], dims[i], patch_size=4 if i == 0 else 2)
-            setattr(self, f'patch_embed{i + 1}', embed)
+            setattr(self, f'patch_embed{i + 1}', self._make_embed(i, in_dims[i], dims[i], norm_cfg))
             first = sum(depths[:i])
-            if i < 2:
-                blocks = [
-                    ConvBlock(dims[i], self.arch['mlp_ratio'], drop_rate, dpr[first + j], norm_cfg)
-                    for j in range(depths[i])
-                ]
-            else:
-                blocks = [
-                    AttentionBlock(dims[i], dims[i] // self.arch['head_dim'], self.arch['mlp_ratio'], qkv_bias,
-                                   qk_scale, drop_rate, attn_drop_rate, dpr[first + j], self.window_sizes[i][j],
-                                   self.arch['layer_scale'], fused_attn) for j in range(depths[i])
-                ]
+            blocks = [self._make_block(i, j, dpr[first + j], **block_args) for j in range(depths[i])]
             setattr(self, f'blocks{i + 1}', nn.ModuleList(blocks))
             if i in self.out_indices:
                 setattr(self, f'norm{i + 1}', nn.LayerNorm(dims[i], eps=1e-6))
         self._freeze_stages()
+
+    def _make_embed(self, stage: int, in_dim: int, dim: int, norm_cfg: dict) -> nn.Module:
+        """The patch embedding in front of ``stage`` (0-3)."""
+        if self.arch['conv_stem']:
+            return ConvEmbed(in_dim, dim, stem=stage == 0, norm_cfg=norm_cfg)
+        return PatchEmbed(in_dim, dim, patch_size=4 if stage == 0 else 2)
+
+    def _make_block(self, stage: int, index: int, drop_path: float, drop: float, attn_drop: float, qkv_bias: bool,
+                    qk_scale: Optional[float], fused_attn: bool, norm_cfg: dict) -> nn.Module:
+        """Block ``index`` of ``stage`` (0-3): convolutional in stages 0-1, attention in 2-3."""
+        dim, mlp_ratio = self.arch['embed_dims'][stage], self.arch['mlp_ratio']
+        if stage < 2:
+            return ConvBlock(dim, mlp_ratio, drop, drop_path, norm_cfg)
+        return AttentionBlock(dim, dim // self.arch['head_dim'], mlp_ratio, qkv_bias, qk_scale, drop, attn_drop,
+                              drop_path, self.window_sizes[stage][index], self.arch['layer_scale'], fused_attn)
 
     # ---- build-time resolution of the options ---------------------------------------------------
     @classmethod
@@ -367,13 +372,13 @@ class UniFormer(BaseModule):
         unused_norms = {f'norm{i + 1}.' for i in range(4) if i not in self.out_indices}
         for k in keys:
             name = k[len(prefix):]
-            if name.startswith(('head.', 'norm.', 'pre_logits.')) or any(name.startswith(n) for n in unused_norms):
+            if name.startswith(CLASSIFIER_KEYS) or any(name.startswith(n) for n in unused_norms):
                 del state_dict[k]
         found = describe_uniformer_state_dict({k[len(prefix):]: state_dict[k] for k in keys if k in state_dict})
         if found is not None:
             ours = describe_arch(self.arch)
             if found != ours:
-                raise ValueError(f'The checkpoint does not fit UniFormer arch {ours}: it has {found}. '
+                raise ValueError(f'The checkpoint does not fit {type(self).__name__} arch {ours}: it has {found}. '
                                  f'{matching_archs_hint(found)}')
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
@@ -406,12 +411,10 @@ def convert_official_uniformer(state_dict: Dict[str, torch.Tensor]) -> Dict[str,
     """Official UniFormer backbone weights -> this backbone's (idempotent, pure).
 
     The official module names are kept, so conversion only drops the classification-only keys of
-    the ImageNet checkpoints (``head.*``, the final ``norm.*``, ``pre_logits.*``).
+    the ImageNet checkpoints (``head.*``, the final ``norm.*``, ``pre_logits.*``, and the light family's
+    ``head_cls.*`` / ``norm_cls.*``).
     """
-    return {
-        k: v
-        for k, v in state_dict.items() if not k.startswith(('head.', 'norm.', 'pre_logits.'))
-    }
+    return {k: v for k, v in state_dict.items() if not k.startswith(CLASSIFIER_KEYS)}
 
 
 def describe_uniformer_state_dict(state_dict: Dict[str, torch.Tensor]) -> Optional[dict]:
@@ -422,21 +425,22 @@ def describe_uniformer_state_dict(state_dict: Dict[str, torch.Tensor]) -> Option
     depths = [1 + max(int(k.split('.')[1]) for k in state_dict if k.startswith(f'blocks{s}.')) for s in range(1, 5)]
     dims = [int(state_dict[f'blocks{s}.0.pos_embed.weight'].shape[0]) for s in range(1, 5)]
     return dict(depths=depths, embed_dims=dims, conv_stem='patch_embed1.proj.0.weight' in state_dict,
-                layer_scale='blocks3.0.gamma_1' in state_dict)
+                layer_scale='blocks3.0.gamma_1' in state_dict, cls_token='cls_token' in state_dict)
 
 
 def matching_archs_hint(found: dict) -> str:
-    """A sentence naming the zoo archs that fit a described checkpoint."""
-    names = [
-        name for name, a in UniFormer.arch_zoo.items()
-        if describe_arch(UniFormer.resolve_arch(a)) == found
-    ]
-    if names:
-        return f'It fits arch={names} (head_dim cannot be checked from shapes).'
+    """A sentence naming the zoo archs (of UniFormer and its subclasses, e.g. UniFormerLight) that fit a
+    described checkpoint."""
+    fits = []
+    for family in [UniFormer, *UniFormer.__subclasses__()]:
+        names = [name for name, a in family.arch_zoo.items() if describe_arch(family.resolve_arch(a)) == found]
+        fits += [f'{family.__name__} arch={names}'] if names else []
+    if fits:
+        return f'It fits {", ".join(fits)} (head_dim cannot be checked from shapes).'
     return 'No arch of the zoo fits it; pass arch as a dict with these depths and embed_dims.'
 
 
 def describe_arch(arch: dict) -> dict:
     """The shape-visible part of resolved arch settings, comparable with describe_uniformer_state_dict."""
     return dict(depths=list(arch['depths']), embed_dims=list(arch['embed_dims']), conv_stem=bool(arch['conv_stem']),
-                layer_scale=arch['layer_scale'] is not None)
+                layer_scale=arch['layer_scale'] is not None, cls_token='prune_ratio' in arch)

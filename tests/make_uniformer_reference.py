@@ -1,12 +1,14 @@
-"""Regenerate ``tests/data/uniformer_reference.pt`` from the official UniFormer code (developers only).
+"""Regenerate ``tests/data/uniformer_reference.pt`` and ``uniformer_light_reference.pt`` from the official
+UniFormer code (developers only).
 
-The official backbone (Sense-X/UniFormer ``object_detection/mmdet/models/backbones/uniformer.py``) is
-run with deterministic weights on deterministic inputs in every attention mode, and a strided sample
-of each output is saved (plus its mean and std), small enough to keep in the repository. The tests
-rebuild the same weights and inputs with the functions below and compare this project's backbone.
+The official backbones (Sense-X/UniFormer ``object_detection/mmdet/models/backbones/uniformer.py`` and
+``uniformer_light.py``) are run with deterministic weights on deterministic inputs in every attention mode
+(the light family: in training and in inference mode, two different images in a batch), and a strided sample
+of each output is saved (plus its mean and std), small enough to keep in the repository. The tests rebuild
+the same weights and inputs with the functions below and compare this project's backbones.
 
-    python tests/make_uniformer_reference.py --official /path/to/UniFormer          # writes the data
-    python tests/make_uniformer_reference.py --official /path/to/UniFormer --full   # small / base check
+    python tests/make_uniformer_reference.py --official /path/to/UniFormer [--light]          # writes the data
+    python tests/make_uniformer_reference.py --official /path/to/UniFormer [--light] --full   # zoo archs
 
 The official file needs timm and mmdet 2.x; small stand-ins for those imports are given here
 (drop path is 0 and nothing is loaded, so the stand-ins are never on the compared path).
@@ -22,6 +24,12 @@ import torch
 import torch.nn as nn
 
 REFERENCE = osp.join(osp.dirname(__file__), 'data', 'uniformer_reference.pt')
+LIGHT_REFERENCE = osp.join(osp.dirname(__file__), 'data', 'uniformer_light_reference.pt')
+# conv blocks, the unpruned first attention block, pruned blocks, the score downsampling, stage 4
+LIGHT_ARCH = dict(depths=[1, 1, 3, 2], embed_dims=[32, 64, 128, 256], head_dim=32, mlp_ratio=3.,
+                  prune_ratio=[[1, 0.5, 0.5], [0.5, 0.5]], trade_off=[[1, 0.5, 0.5], [0.5, 0.5]])
+LIGHT_SIZES = ((224, 224), (333, 517))
+LIGHT_MODES = ('train', 'eval')
 # every block kind: conv blocks, global and windowed attention blocks (4 in stage 3 for hybrid)
 REDUCED_ARCH = dict(depths=[2, 2, 4, 2], embed_dims=[32, 64, 128, 256], head_dim=32)
 MODES = ('global', 'window', 'hybrid')
@@ -60,6 +68,12 @@ def deterministic_input(size: Tuple[int, int]) -> torch.Tensor:
     return torch.randn(1, 3, *size, generator=g)
 
 
+def light_input(size: Tuple[int, int]) -> torch.Tensor:
+    """Two different images: each is pruned by its own scores."""
+    x = deterministic_input(size)
+    return torch.cat([x, x.flip(-1).roll(7, -2)])
+
+
 def sample(t: torch.Tensor) -> Dict[str, torch.Tensor]:
     """A strided sample of a tensor plus its mean and std: enough to catch any difference."""
     flat = t.detach().flatten().double()
@@ -67,26 +81,48 @@ def sample(t: torch.Tensor) -> Dict[str, torch.Tensor]:
     return dict(values=flat[::step][:SAMPLES].float(), mean=flat.mean(), std=flat.std(), shape=torch.tensor(t.shape))
 
 
-def load_official(repo: str) -> types.ModuleType:
-    """Import the official detection backbone file with stand-ins for timm / mmdet 2.x / mmcv_custom."""
-    path = osp.join(repo, 'object_detection/mmdet/models/backbones/uniformer.py')
+def load_official(repo: str, light: bool = False) -> types.ModuleType:
+    """Import an official detection backbone file with stand-ins for timm / mmdet 2.x / mmcv_custom."""
+    path = osp.join(repo, 'object_detection/mmdet/models/backbones', 'uniformer_light.py' if light else 'uniformer.py')
     src = open(path).read()
-    for line in ('from timm.models.layers import DropPath, to_2tuple, trunc_normal_',
-                 'from mmcv_custom import load_checkpoint', 'from mmdet.utils import get_root_logger',
-                 'from ..builder import BACKBONES'):
+    imports = ('from timm.models.vision_transformer import _cfg', 'from timm.models.layers import trunc_normal_, DropPath',
+               'from mmcv_custom import load_checkpoint', 'from mmdet.utils import get_root_logger',
+               'from mmdet.models.builder import BACKBONES') if light else (
+                   'from timm.models.layers import DropPath, to_2tuple, trunc_normal_',
+                   'from mmcv_custom import load_checkpoint', 'from mmdet.utils import get_root_logger',
+                   'from ..builder import BACKBONES')
+    for line in imports:
         assert line in src, f'{path} changed: {line!r} not found'
         src = src.replace(line, '')
-    mod = types.ModuleType('official_uniformer')
+    mod = types.ModuleType('official_uniformer_light' if light else 'official_uniformer')
     mod.__dict__.update(
         DropPath=lambda p: nn.Identity(),
         to_2tuple=lambda x: (x, x) if isinstance(x, int) else tuple(x),
         trunc_normal_=nn.init.trunc_normal_,
+        _cfg=dict,
         load_checkpoint=None,
         get_root_logger=None,
         BACKBONES=types.SimpleNamespace(register_module=lambda: (lambda cls: cls)),
         print=lambda *a, **k: None)
     exec(compile(src, path, 'exec'), mod.__dict__)
     return mod
+
+
+def build_official_light(mod, arch: dict, mode: str) -> nn.Module:
+    model = mod.UniFormer_Light(
+        depth=arch['depths'], embed_dim=arch['embed_dims'], head_dim=arch['head_dim'],
+        mlp_ratio=[arch['mlp_ratio']] * 4, conv_stem=True, prune_ratio=[[], []] + arch['prune_ratio'],
+        trade_off=[[], []] + arch['trade_off'])
+    model.load_state_dict(deterministic_weights(model.state_dict()))
+    model.train(mode == 'train')  # the official train() returns None
+    return model
+
+
+def build_ours_light(arch, mode: str, **kwargs) -> nn.Module:
+    from backbones import UniFormerLight
+    model = UniFormerLight(arch=arch, **kwargs)
+    model.load_state_dict(deterministic_weights(model.state_dict()), strict=True)
+    return model.train(mode == 'train')
 
 
 def build_official(mod, arch: dict, mode: str) -> nn.Module:
@@ -110,10 +146,13 @@ def build_ours(arch, mode: str, **kwargs) -> nn.Module:
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--official', required=True, help='a checkout of Sense-X/UniFormer')
-    parser.add_argument('--full', action='store_true', help='compare small and base with ours instead')
+    parser.add_argument('--full', action='store_true', help='compare the zoo archs with ours instead')
+    parser.add_argument('--light', action='store_true', help='the lightweight family (XXS / XS)')
     args = parser.parse_args()
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-    mod = load_official(args.official)
+    mod = load_official(args.official, light=args.light)
+    if args.light:
+        return light_main(mod, args.full)
     if args.full:
         from backbones import UniFormer
         for name in ('small', 'base'):
@@ -134,6 +173,30 @@ def main():
     torch.save(ref, REFERENCE)
     print(f'wrote {REFERENCE} ({osp.getsize(REFERENCE) / 1e6:.2f} MB)')
 
+
+def light_main(mod, full: bool):
+    if full:
+        from backbones import UniFormerLight
+        for name in ('xxs', 'xs'):
+            arch = UniFormerLight.resolve_arch(name)
+            for mode in LIGHT_MODES:
+                for fused in (True, False):
+                    official = build_official_light(mod, arch, mode)
+                    ours = build_ours_light(name, mode, fused_attn=fused)
+                    for size in SIZES:
+                        x = light_input(size)
+                        diff = max((a - b).abs().max().item() for a, b in zip(official(x), ours(x)))
+                        print(f'{name:3s} {mode:5s} fused={fused!s:5s} {size[0]}x{size[1]}: max abs diff {diff:.2e}',
+                              flush=True)
+        return
+    ref = dict(arch=LIGHT_ARCH, cases={})
+    for mode in LIGHT_MODES:
+        model = build_official_light(mod, LIGHT_ARCH, mode)
+        for size in LIGHT_SIZES:
+            outs = model(light_input(size))
+            ref['cases'][f'{mode}-{size[0]}x{size[1]}'] = [sample(o) for o in outs]
+    torch.save(ref, LIGHT_REFERENCE)
+    print(f'wrote {LIGHT_REFERENCE} ({osp.getsize(LIGHT_REFERENCE) / 1e6:.2f} MB)')
 
 if __name__ == '__main__':
     main()

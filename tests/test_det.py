@@ -23,6 +23,8 @@ PUBLISHED = {
     'mask-rcnn_uniformer-b-h14_fpn_1x_coco.py': (69.4, 0.01),
     'mask-rcnn_uniformer-b-h14_fpn_ms-crop-3x_coco.py': (69.4, 0.01),
     'cascade-mask-rcnn_uniformer-s-h14_fpn_ms-crop-3x_coco.py': (79, 0.02),
+    'mask-rcnn_uniformer-xxs_fpn_1x_coco.py': (29.4, 0.02),
+    'mask-rcnn_uniformer-xs_fpn_1x_coco.py': (35.6, 0.02),
     'cascade-mask-rcnn_uniformer-b-h14_fpn_ms-crop-3x_coco.py': (107, 0.02),
 }
 CONFIGS = sorted(osp.basename(p) for p in glob.glob(osp.join(ROOT, 'configs/det/*.py')))

@@ -19,12 +19,13 @@ from make_toy_ade import CLASSES, write_split  # noqa: E402
 TOY = 'configs/seg/fpn_uniformer-toy_1xb8-800_toy-ade-256x256.py'
 CONFIGS = sorted(osp.basename(p) for p in glob.glob(osp.join(ROOT, 'configs/seg/*.py')))
 PUBLISHED = {  # parameters (M) of the official table; the issue allows 2%
-    'upernet_uniformer-s': 52, 'upernet_uniformer-b': 80, 'fpn_uniformer-s': 25, 'fpn_uniformer-b': 54
+    'upernet_uniformer-s': 52, 'upernet_uniformer-b': 80, 'fpn_uniformer-s': 25, 'fpn_uniformer-b': 54,
+    'fpn_uniformer-xxs': 13.5, 'fpn_uniformer-xs': 19.7
 }
 
 
 def _published(name):
-    key = re.match(r'(upernet|fpn)_uniformer-[sb]', name)
+    key = re.match(r'(upernet|fpn)_uniformer-(xxs|xs|s|b)(?=[-_])', name)
     return PUBLISHED.get(key.group(0)) if key else None
 
 
@@ -54,6 +55,8 @@ def test_every_official_row_has_a_config():
         for head, sched in (('upernet', '8xb2-160k'), ('fpn', '8xb4-80k')):
             for variant in ('', '-h14', '-w32-test', '-h32-test'):
                 assert f'{head}_uniformer-{arch}{variant}_{sched}_ade20k-512x512.py' in CONFIGS
+    for arch in ('xxs', 'xs'):
+        assert f'fpn_uniformer-{arch}_8xb4-80k_ade20k-512x512.py' in CONFIGS
 
 
 @pytest.mark.parametrize('name', CONFIGS)

@@ -236,7 +236,7 @@ def test_official_downstream_checkpoint_loads(tmp_path):
 
 def test_checkpoint_of_another_arch_names_the_arch_that_fits():
     base_sd = UniFormer(arch='base').state_dict()
-    with pytest.raises(ValueError, match=r"does not fit .* It fits arch=\['b', 'base'\]"):
+    with pytest.raises(ValueError, match=r"does not fit .* It fits UniFormer arch=\['b', 'base'\]"):
         UniFormer(arch='small').load_state_dict(base_sd)
     wide = UniFormer(arch=dict(TINY, embed_dims=[16, 32, 64, 192])).state_dict()
     with pytest.raises(ValueError, match='No arch of the zoo fits it'):
@@ -331,7 +331,7 @@ def test_offline_converter(tmp_path):
     # the wrong arch is refused with the arch that fits
     done = subprocess.run([sys.executable, tool, str(tmp_path / 'small_in1k.pth'), str(tmp_path / 'bad.pth'),
                            '--arch', 'base'], capture_output=True, text=True)
-    assert done.returncode != 0 and "It fits arch=['s', 'small']" in done.stderr
+    assert done.returncode != 0 and "It fits UniFormer arch=['s', 'small']" in done.stderr
     assert not osp.exists(tmp_path / 'bad.pth')
 
 

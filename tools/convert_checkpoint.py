@@ -8,6 +8,7 @@ and the arch is recorded in ``meta['uniformer_arch']``, so a later load can warn
 that shapes cannot reveal.
 
     python tools/convert_checkpoint.py uniformer_small_in1k.pth pretrained/uniformer_small_in1k.pth --arch small
+    python tools/convert_checkpoint.py uniformer_xs_224_in1k.pth pretrained/uniformer_xs_224_in1k.pth --arch xs
 """
 import argparse
 import os
@@ -17,7 +18,7 @@ import sys
 import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from backbones import UniFormer, convert_official_uniformer, extract_state_dict, load_checkpoint_file  # noqa: E402
+from backbones import UniFormer, UniFormerLight, convert_official_uniformer, extract_state_dict, load_checkpoint_file  # noqa: E402
 
 
 def convert(src: str, dst: str, arch: str) -> dict:
@@ -25,13 +26,14 @@ def convert(src: str, dst: str, arch: str) -> dict:
     weights = ckpt.get('state_dict', ckpt.get('model', ckpt))
     downstream = any(k.startswith('backbone.') for k in weights)
     backbone_sd = convert_official_uniformer(extract_state_dict(ckpt))
-    model = UniFormer(arch=arch)
+    family = UniFormerLight if arch in UniFormerLight.arch_zoo else UniFormer
+    model = family(arch=arch)
     missing, unexpected = model.load_state_dict(dict(backbone_sd), strict=False)  # raises if it does not fit
     if downstream:
         out_sd = {k: v for k, v in weights.items()}
     else:
         out_sd = backbone_sd
-    meta = dict(ckpt.get('meta') or {}, uniformer_arch=UniFormer.resolve_arch(arch), converted_from=osp.basename(src))
+    meta = dict(ckpt.get('meta') or {}, uniformer_arch=family.resolve_arch(arch), converted_from=osp.basename(src))
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
     tmp = dst + '.tmp'
     torch.save({'state_dict': out_sd, 'meta': meta}, tmp)
@@ -44,7 +46,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('src', help='official checkpoint')
     parser.add_argument('dst', help='where to write the converted checkpoint')
-    parser.add_argument('--arch', required=True, help=f'one of {sorted(UniFormer.arch_zoo)}')
+    parser.add_argument('--arch', required=True, help=f'one of {sorted(UniFormer.arch_zoo)} (UniFormer) or {sorted(UniFormerLight.arch_zoo)} (UniFormerLight)')
     args = parser.parse_args()
     report = convert(args.src, args.dst, args.arch)
     print(f'{report["kind"]} checkpoint, {report["tensors"]} tensors -> {args.dst}')

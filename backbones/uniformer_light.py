@@ -1,0 +1,206 @@
+"""UniFormer-XXS / XS, the lightweight family (``uniformer_light.py`` upstream), for dense prediction.
+
+The same stages as :class:`~backbones.uniformer.UniFormer` (conv blocks, then attention blocks) with a conv
+stem, head_dim 28 / 32, mlp_ratio 3, a class token through stages 3-4, and token pruning in the attention
+blocks (from Evo-ViT): each pruned block ranks the tokens by a running score (the class token's attention),
+attends over the best ``prune_ratio`` of them plus one token merging the rest, and passes the merged token's
+update back to the pruned ones. The scores travel from block to block as arguments; the official code keeps
+them in module-level globals.
+"""
+from typing import Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.utils.checkpoint as cp
+from mmcv.cnn.bricks import DropPath
+from mmengine.registry import MODELS
+
+from .layers import Attention, ConvEmbed, Mlp, PatchEmbed
+from .uniformer import UniFormer
+
+
+def _gather_tokens(x: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
+    """``x`` ``(B, N, ...)`` reordered along N by ``order`` ``(B, N)``."""
+    index = order.view(*order.shape, *([1] * (x.dim() - 2))).expand(*order.shape, *x.shape[2:])
+    return x.gather(1, index)
+
+
+class PrunedAttentionBlock(nn.Module):
+    """Attention block with a class token and token pruning (``EvoSABlock`` upstream), on NCHW maps.
+
+    Args:
+        prune_ratio (float): Share of the tokens attended to; 1 attends over all (and starts the scores).
+        trade_off (float): Weight of this block's class attention in the running token scores.
+        downsample_scores (bool): Average-pool the scores 2x2 at the end, for the next, half-size stage.
+    """
+
+    def __init__(self, dim: int, num_heads: int, mlp_ratio: float, qkv_bias: bool, qk_scale: Optional[float],
+                 drop: float, attn_drop: float, drop_path: float, prune_ratio: float, trade_off: float,
+                 downsample_scores: bool, layer_scale: Optional[float] = None, fused_attn: bool = True):
+        super().__init__()
+        self.prune_ratio, self.trade_off = prune_ratio, trade_off
+        self.downsample_scores = downsample_scores
+        self.pos_embed = nn.Conv2d(dim, dim, 3, padding=1, groups=dim)
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.attn = Attention(dim, num_heads, qkv_bias, qk_scale, attn_drop, drop, fused_attn)
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        self.mlp = Mlp(dim, int(dim * mlp_ratio), drop)
+        self.gamma_1 = self.gamma_2 = self.gamma_3 = None
+        if layer_scale is not None:
+            self.gamma_1 = nn.Parameter(torch.full((dim, ), float(layer_scale)))
+            self.gamma_2 = nn.Parameter(torch.full((dim, ), float(layer_scale)))
+            if prune_ratio != 1:
+                self.gamma_3 = nn.Parameter(torch.full((dim, ), float(layer_scale)))
+
+    @staticmethod
+    def _scaled(gamma, y):
+        return y if gamma is None else gamma * y
+
+    def _attend(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Attention and MLP with residuals on ``x`` = [cls, tokens...]; returns the new ``x``, the class token's
+        attention over all tokens, and the summed attention + MLP updates of the last token."""
+        y, cls_attn = self.attn(self.norm1(x), return_cls_attn=True)
+        last_update = y[:, -1:]
+        x = x + self.drop_path(self._scaled(self.gamma_1, y))
+        y = self.mlp(self.norm2(x))
+        x = x + self.drop_path(self._scaled(self.gamma_2, y))
+        return x, cls_attn, last_update + y[:, -1:]
+
+    def forward(self, cls_token: torch.Tensor, x: torch.Tensor, scores: Optional[torch.Tensor]):
+        """``cls_token`` ``(B, 1, C)``, ``x`` ``(B, C, H, W)``, ``scores`` ``(B, H*W)`` or None before the first
+        block; returns the three updated."""
+        x = x + self.pos_embed(x)
+        B, C, H, W = x.shape
+        x = x.flatten(2).transpose(1, 2)
+        if self.prune_ratio == 1:
+            x, cls_attn, _ = self._attend(torch.cat([cls_token, x], dim=1))
+            cls_attn = cls_attn[:, 1:]
+            scores = cls_attn if scores is None else (1 - self.trade_off) * scores + self.trade_off * cls_attn
+            cls_token, x = x[:, :1], x[:, 1:]
+        else:
+            if scores is None:
+                raise ValueError('the first attention block must have prune_ratio 1: pruning needs token scores')
+            N = x.shape[1]
+            keep = int(N * self.prune_ratio)
+            order = torch.argsort(scores, dim=1, descending=True)
+            x, scores = _gather_tokens(x, order), _gather_tokens(scores, order)
+            kept, dropped = x[:, :keep], x[:, keep:]
+            weights = scores[:, keep:] / torch.sum(scores[:, keep:], dim=1, keepdim=True)
+            merged = torch.sum(weights.unsqueeze(-1) * dropped, dim=1, keepdim=True)
+            x, cls_attn, merged_update = self._attend(torch.cat([cls_token, kept, merged], dim=1))
+            scores = torch.cat([(1 - self.trade_off) * scores[:, :keep] + self.trade_off * cls_attn[:, 1:-1],
+                                scores[:, keep:]], dim=1)
+            dropped = dropped + self._scaled(self.gamma_3, merged_update).expand(-1, N - keep, -1)
+            cls_token, x = x[:, :1], torch.cat([x[:, 1:-1], dropped], dim=1)
+            restore = torch.argsort(order, dim=1)
+            x, scores = _gather_tokens(x, restore), _gather_tokens(scores, restore)
+        x = x.transpose(1, 2).reshape(B, C, H, W)
+        if self.downsample_scores:
+            total = torch.sum(scores, dim=1, keepdim=True)
+            scores = F.avg_pool2d(scores.reshape(B, 1, H, W), 2, 2).view(B, -1)
+            scores = scores * (total / torch.sum(scores, dim=1, keepdim=True))
+        return cls_token, x, scores
+
+
+@MODELS.register_module()
+class UniFormerLight(UniFormer):
+    """UniFormer-XXS / XS backbone giving a feature pyramid (strides 4, 8, 16, 32).
+
+    Arguments as :class:`~backbones.uniformer.UniFormer` (loading, freezing, checkpointing, layer decay are
+    shared), with ``arch`` ``'xxs'`` or ``'xs'`` or a dict that also gives ``prune_ratio`` and ``trade_off``
+    (one list per attention stage, one value per block; the first stage-3 block must keep every token).
+    Attention is global: the pruning ranks tokens over the whole map, so there is no window mode
+    (``attn_mode`` must be ``'global'``), as in the official code.
+    """
+
+    arch_zoo = {
+        'xxs': dict(depths=[2, 5, 8, 2], embed_dims=[56, 112, 224, 448], head_dim=28, mlp_ratio=3.,
+                    prune_ratio=[[1] + [0.5] * 7, [0.5] * 2], trade_off=[[1] + [0.5] * 7, [0.5] * 2]),
+        'xs': dict(depths=[3, 5, 9, 3], embed_dims=[64, 128, 256, 512], head_dim=32, mlp_ratio=3.,
+                   prune_ratio=[[1] + [0.5] * 8, [0.5] * 3], trade_off=[[1] + [0.5] * 8, [0.5] * 3]),
+    }
+    arch_defaults = dict(conv_stem=True, layer_scale=None, mlp_ratio=3., prune_ratio=None, trade_off=None)
+
+    def __init__(self, arch='xs', attn_mode: str = 'global', **kwargs):
+        if attn_mode != 'global':
+            raise ValueError(f'UniFormerLight has global attention only (its token pruning ranks tokens over the '
+                             f'whole map), got attn_mode={attn_mode!r}; use UniFormer for window / hybrid modes.')
+        super().__init__(arch=arch, attn_mode=attn_mode, **kwargs)
+        dims = self.arch['embed_dims']
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, dims[2]))
+        self.cls_upsample = nn.Linear(dims[2], dims[3])
+        self._freeze_stages()
+
+    @classmethod
+    def resolve_arch(cls, arch) -> dict:
+        arch = super().resolve_arch(arch)
+        for key in ('prune_ratio', 'trade_off'):
+            value = arch[key]
+            if value is None or [len(v) for v in value] != list(arch['depths'][2:]):
+                raise ValueError(f'UniFormerLight arch needs {key} as two lists, one value per block of stages 3 '
+                                 f'and 4 (depths {arch["depths"][2:]}), got {value}')
+        if arch['prune_ratio'][0][0] != 1:
+            raise ValueError('the first stage-3 block must have prune_ratio 1: it starts the token scores')
+        if not arch['conv_stem']:
+            raise ValueError('UniFormerLight has a conv stem (conv_stem=True)')
+        return arch
+
+    def _make_embed(self, stage, in_dim, dim, norm_cfg):
+        if stage == 0:
+            return ConvEmbed(in_dim, dim, stem=True, norm_cfg=norm_cfg)
+        return PatchEmbed(in_dim, dim, patch_size=2)
+
+    def _make_block(self, stage, index, drop_path, drop, attn_drop, qkv_bias, qk_scale, fused_attn, norm_cfg):
+        if stage < 2:
+            return super()._make_block(stage, index, drop_path, drop, attn_drop, qkv_bias, qk_scale, fused_attn,
+                                       norm_cfg)
+        dim, a = self.arch['embed_dims'][stage], self.arch
+        return PrunedAttentionBlock(dim, dim // a['head_dim'], a['mlp_ratio'], qkv_bias, qk_scale, drop, attn_drop,
+                                    drop_path, a['prune_ratio'][stage - 2][index], a['trade_off'][stage - 2][index],
+                                    downsample_scores=stage == 2 and index == a['depths'][2] - 1,
+                                    layer_scale=a['layer_scale'], fused_attn=fused_attn)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        outs, cls_token, scores = [], None, None
+        for i in range(4):
+            x = getattr(self, f'patch_embed{i + 1}')(x)
+            if i == 2:
+                cls_token = self.cls_token.expand(x.shape[0], -1, -1)
+            elif i == 3:
+                cls_token = self.cls_upsample(cls_token)
+            for j, block in enumerate(getattr(self, f'blocks{i + 1}')):
+                inputs = (x, ) if i < 2 else (cls_token, x, scores)
+                if j < self.cp_blocks[i] and torch.is_grad_enabled():
+                    out = cp.checkpoint(block, *inputs, use_reentrant=False)
+                else:
+                    out = block(*inputs)
+                if i < 2:
+                    x = out
+                else:
+                    cls_token, x, scores = out
+            if i in self.out_indices:
+                out = getattr(self, f'norm{i + 1}')(x.permute(0, 2, 3, 1))
+                outs.append(out.permute(0, 3, 1, 2).contiguous())
+            if i == self.out_indices[-1]:
+                break
+        return tuple(outs)
+
+    def _freeze_stages(self):
+        super()._freeze_stages()
+        frozen = [p for p, stage in ((getattr(self, 'cls_token', None), 3),
+                                     (getattr(self, 'cls_upsample', None), 4)) if p is not None and
+                  self.frozen_stages >= stage]
+        for p in frozen:
+            for param in ([p] if isinstance(p, nn.Parameter) else p.parameters()):
+                param.requires_grad = False
+
+    def get_layer_depth(self, param_name: str, prefix: str = ''):
+        """As UniFormer's; the class token goes with the first stage-3 block, its upsampling with stage 4's."""
+        name = param_name[len(prefix):] if param_name.startswith(prefix) else ''
+        depths = self.arch['depths']
+        if name.split('.')[0] in ('cls_token', 'cls_upsample'):
+            stage = 3 if name.startswith('cls_token') else 4
+            return sum(depths[:stage - 1]) + 1, sum(depths) + 1
+        return super().get_layer_depth(param_name, prefix)

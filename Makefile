@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.setup-done
 
-.PHONY: setup demo demo-seg demo-pose test
+.PHONY: setup demo demo-seg demo-pose test bench
 setup: $(STAMP)
 
 # Rebuilt only when the pins, the setup script or the package metadata change.
@@ -50,6 +50,10 @@ demo-pose: $(STAMP) data/toy_kpt/annotations/person_keypoints_val.json
 
 data/toy_kpt/annotations/person_keypoints_val.json: tools/make_toy_keypoints.py tools/make_toy_coco.py | $(STAMP)
 	$(PY) tools/make_toy_keypoints.py data/toy_kpt
+
+# Backbone latency / memory table: UniFormer S and B (global, window-14, hybrid-14) against mmdet's Swin-T.
+bench: $(STAMP)
+	$(PY) tools/analysis/benchmark.py --plot work_dirs/benchmark.png
 
 test: $(STAMP)
 	$(PY) -m pytest tests -q

@@ -2,7 +2,8 @@
 port; one multiply-add is one flop, convolutions, linear layers, matmuls and norms included), plus the
 attention matrix products of ``F.scaled_dot_product_attention``, which that counter does not know and would
 silently skip."""
-from typing import Any, List, Tuple
+import functools
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 import torch.nn as nn
@@ -24,3 +25,53 @@ def flop_analyzer(model: nn.Module, inputs: Tuple) -> FlopAnalyzer:
     analyzer.unsupported_ops_warnings(False)
     analyzer.uncalled_modules_warnings(False)
     return analyzer
+
+
+# The input the published tables count at: det 800x1280, seg 512x2048 (H x W; the Swin / PVT convention the
+# official ADE20K tables follow, though they train and test at 512x512),
+# pose the codec's input size.
+DEFAULT_SHAPES = {'mmdet': (800, 1280), 'mmseg': (512, 2048)}
+
+
+def default_shape(cfg) -> Tuple[int, int]:
+    if cfg.default_scope == 'mmpose':
+        width, height = cfg.codec['input_size']
+        return height, width
+    return DEFAULT_SHAPES[cfg.default_scope]
+
+
+def _data_samples(scope: str, shape: Tuple[int, int]):
+    """One data sample with the meta a detector's test-mode forward reads; segmentors and pose models need none."""
+    if scope != 'mmdet':
+        return None
+    from mmdet.structures import DetDataSample
+    return [DetDataSample(metainfo=dict(img_shape=shape, ori_shape=shape, pad_shape=shape, batch_input_shape=shape,
+                                        scale_factor=(1., 1.)))]
+
+
+def count_model(cfg, shape: Optional[Tuple[int, int]] = None) -> dict:
+    """Parameters and FLOPs (one multiply-add = one flop) of a det / seg / pose config's model and of its backbone,
+    for one ``shape`` (H, W) image in test mode (``mode='tensor'``: backbone, neck and heads, and for two-stage
+    detectors the RoI heads on the RPN's proposals). Gradient checkpointing is bypassed (no_grad), so
+    checkpointed blocks are counted; SyncBN is counted as BN; no pretrained weights are loaded."""
+    import torch
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.registry import DefaultScope, init_default_scope
+    init_default_scope(cfg.default_scope)
+    registry = {'mmdet': 'mmdet.registry', 'mmseg': 'mmseg.registry', 'mmpose': 'mmpose.registry'}[cfg.default_scope]
+    models = __import__(registry, fromlist=['MODELS']).MODELS
+    cfg.model.backbone.init_cfg = None
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        model = revert_sync_batchnorm(models.build(cfg.model))
+    model.eval()
+    shape = tuple(shape or default_shape(cfg))
+    inputs = torch.rand(1, 3, *shape)
+    # the trace takes tensors only: the data samples are bound to forward, as mmdet's get_flops does
+    model.forward = functools.partial(model.forward, data_samples=_data_samples(cfg.default_scope, shape),
+                                      mode='tensor')
+    with torch.no_grad():
+        analyzer = flop_analyzer(model, (inputs, ))
+        by_module = analyzer.by_module()
+    params = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    return dict(shape=shape, params=params(model), flops=analyzer.total(), backbone_params=params(model.backbone),
+                backbone_flops=by_module['backbone'])

@@ -63,6 +63,18 @@ class Attention(nn.Module):
         return (x, cls_attn.mean(dim=1)) if return_cls_attn else x
 
 
+def is_channels_last(x: torch.Tensor) -> bool:
+    """Whether an NCHW tensor is stored channels-last (and not also plain contiguous)."""
+    return not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
+
+
+def nhwc_to_nchw(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
+    """``(B, H, W, C)`` -> ``(B, C, H, W)``: stored channels-last (a free view of a contiguous input) or
+    contiguous NCHW (a copy, the official layout)."""
+    x = x.permute(0, 3, 1, 2)
+    return x.contiguous(memory_format=torch.channels_last) if channels_last else x.contiguous()
+
+
 def window_partition(x: torch.Tensor, window_size: int) -> Tuple[torch.Tensor, Tuple[int, int]]:
     """Split a channel-last map into non-overlapping windows, zero-padding it to a multiple of the window.
 
@@ -120,14 +132,30 @@ class Mlp(nn.Module):
         self.drop = nn.Dropout(drop)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.drop(self.fc2(self.drop(self.act(self.fc1(x)))))
+        return self.from_hidden(self.fc1(x))
+
+    def from_hidden(self, h: torch.Tensor) -> torch.Tensor:
+        """The MLP after ``h = fc1(x)``: GELU (in place when autograd does not need ``h``, which spares a large
+        allocation; the same values), dropout, fc2."""
+        h = self.act(h) if needs_autograd(h) else torch.ops.aten.gelu_(h)
+        return self.drop(self.fc2(self.drop(h)))
+
+
+def needs_autograd(*tensors: torch.Tensor) -> bool:
+    return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
+
+
+def residual_add(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """``x + y``, written into ``x`` when autograd needs neither (inference): one map-sized allocation less per
+    residual. ``x`` must be the caller's own tensor (not a block input someone else may read)."""
+    return x + y if needs_autograd(x, y) else x.add_(y)
 
 
 class PatchEmbed(nn.Module):
     """Non-overlapping patch embedding: ``patch_size`` conv with equal stride, then LayerNorm.
 
-    Input and output are NCHW; spatial sizes that are not multiples of the patch are floored, as in
-    the official code.
+    Input and output are NCHW (stored as the input is: contiguous or channels-last); spatial sizes that
+    are not multiples of the patch are floored, as in the official code.
     """
 
     def __init__(self, in_channels: int, embed_dim: int, patch_size: int):
@@ -137,8 +165,7 @@ class PatchEmbed(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.proj(x)
-        # contiguous NCHW, as upstream: convolutions on another memory layout round differently
-        return self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2).contiguous()
+        return nhwc_to_nchw(self.norm(x.permute(0, 2, 3, 1)), is_channels_last(x))
 
 
 class ConvEmbed(nn.Module):

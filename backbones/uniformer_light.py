@@ -112,7 +112,9 @@ class UniFormerLight(UniFormer):
     shared), with ``arch`` ``'xxs'`` or ``'xs'`` or a dict that also gives ``prune_ratio`` and ``trade_off``
     (one list per attention stage, one value per block; the first stage-3 block must keep every token).
     Attention is global: the pruning ranks tokens over the whole map, so there is no window mode
-    (``attn_mode`` must be ``'global'``), as in the official code.
+    (``attn_mode`` must be ``'global'``), as in the official code. ``optimized`` defaults to False here: the
+    ranking makes the outputs sensitive to rounding (a 1e-5 change in the conv stages can swap two nearly tied
+    tokens between kept and merged), and the official layout keeps them within 1e-5 of the official code.
     """
 
     arch_zoo = {
@@ -123,11 +125,11 @@ class UniFormerLight(UniFormer):
     }
     arch_defaults = dict(conv_stem=True, layer_scale=None, mlp_ratio=3., prune_ratio=None, trade_off=None)
 
-    def __init__(self, arch='xs', attn_mode: str = 'global', **kwargs):
+    def __init__(self, arch='xs', attn_mode: str = 'global', optimized: bool = False, **kwargs):
         if attn_mode != 'global':
             raise ValueError(f'UniFormerLight has global attention only (its token pruning ranks tokens over the '
                              f'whole map), got attn_mode={attn_mode!r}; use UniFormer for window / hybrid modes.')
-        super().__init__(arch=arch, attn_mode=attn_mode, **kwargs)
+        super().__init__(arch=arch, attn_mode=attn_mode, optimized=optimized, **kwargs)
         dims = self.arch['embed_dims']
         self.cls_token = nn.Parameter(torch.zeros(1, 1, dims[2]))
         self.cls_upsample = nn.Linear(dims[2], dims[3])
@@ -164,6 +166,8 @@ class UniFormerLight(UniFormer):
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         outs, cls_token, scores = [], None, None
+        if self.optimized:
+            x = x.contiguous(memory_format=torch.channels_last)
         for i in range(4):
             x = getattr(self, f'patch_embed{i + 1}')(x)
             if i == 2:

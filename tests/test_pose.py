@@ -39,27 +39,6 @@ def test_every_official_row_has_a_config():
     assert set(OFFICIAL) <= set(CONFIGS)
 
 
-@pytest.mark.parametrize('name,published', [('td-hm_uniformer-s_8xb128-210e_coco-256x192.py', 4.7),
-                                            ('td-hm_uniformer-b_8xb128-210e_coco-256x192.py', 9.2)])
-def test_backbone_and_head_flops_match_the_table(name, published):
-    from backbones.flops import flop_analyzer
-    model = _build(cpu_config(osp.join('configs/pose', name)))
-    model.eval()
-    flops = flop_analyzer(model, (torch.rand(1, 3, 256, 192), None, 'tensor')).total() / 1e9
-    assert abs(flops - published) <= 0.05 * published, f'{flops:.2f}G vs {published}G'
-
-
-def test_flops_count_fused_attention():
-    from backbones import UniFormer
-    from backbones.flops import flop_analyzer
-    counts = []
-    for fused in (True, False):
-        model = UniFormer(arch='small', fused_attn=fused)
-        model.eval()
-        counts.append(flop_analyzer(model, (torch.rand(1, 3, 224, 224), )).total())
-    assert counts[0] == counts[1]
-
-
 @pytest.mark.parametrize('name', CONFIGS)
 def test_pose_config_trains_and_tests_one_iteration_on_toy_data(name, toy_kpt):
     from mmpose.registry import DATASETS

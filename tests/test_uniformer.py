@@ -23,12 +23,15 @@ def tiny(**kwargs):
 _ref = torch.load(REFERENCE)
 
 
-@pytest.mark.parametrize('fused_attn,tolerance', [(True, 1e-4), (False, 1e-6)])  # math path: same op order
+# the official op order (math attention, official layout): the same rounding
+@pytest.mark.parametrize('fused_attn,optimized,tolerance', [(True, True, 1e-4), (False, True, 1e-4),
+                                                            (False, False, 1e-6)])
 @pytest.mark.parametrize('case', sorted(_ref['cases']))
-def test_outputs_equal_official_implementation(case, fused_attn, tolerance):
+def test_outputs_equal_official_implementation(case, fused_attn, optimized, tolerance):
     mode, size = case.split('-')
     h, w = map(int, size.split('x'))
-    model = UniFormer(arch=_ref['arch'], attn_mode=mode, window_size=_ref['window_size'], fused_attn=fused_attn)
+    model = UniFormer(arch=_ref['arch'], attn_mode=mode, window_size=_ref['window_size'], fused_attn=fused_attn,
+                      optimized=optimized)
     model.load_state_dict(deterministic_weights(model.state_dict()), strict=True)
     model.eval()
     with torch.no_grad():

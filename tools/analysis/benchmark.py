@@ -1,0 +1,244 @@
+"""Backbone latency and peak memory, side by side in one run: UniFormer S / B in global, window and hybrid
+attention, and mmdet's Swin-T as the peer, at several input sizes, for inference and for a training step
+(forward + backward of the sum of the outputs).
+
+    python tools/analysis/benchmark.py                       # the default table (make bench)
+    python tools/analysis/benchmark.py --sizes 800x1280 --passes inference --repeats 9 --plot docs/bench.png
+
+Every case runs in a fresh subprocess (so that its peak memory is its own): median of ``--repeats`` timed runs
+after ``--warmup`` untimed ones; peak memory is the growth of the process's peak resident memory over the
+model alone (CPU) or ``torch.cuda.max_memory_allocated`` (GPU). Cases that run out of memory or past
+``--case-timeout`` are reported as such. The table gives each case's ratio to Swin-T at the same size and pass,
+and per model and mode how latency grows from each square size to the next (pixel-count ratio alongside).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+MODELS = {
+    'swin-t': dict(),
+    'uniformer-s': dict(arch='small'),
+    'uniformer-b': dict(arch='base'),
+}
+PEER = 'swin-t'
+MODES = ('global', 'window', 'hybrid')
+WINDOW = 14
+
+
+def build(model: str, mode: str):
+    """The backbone of ``model`` (a key of MODELS) as the detection configs build it (drop path 0.2 for S and Swin-T,
+    0.3 for B; no gradient checkpointing, which trades time for memory)."""
+    sys.path.insert(0, ROOT)
+    if model == 'swin-t':
+        from mmdet.models.backbones import SwinTransformer
+        return SwinTransformer(embed_dims=96, depths=(2, 2, 6, 2), num_heads=(3, 6, 12, 24), window_size=7,
+                               drop_path_rate=0.2, out_indices=(0, 1, 2, 3))
+    from backbones import UniFormer
+    arch = MODELS[model]['arch']
+    return UniFormer(arch=arch, attn_mode=mode, window_size=WINDOW, drop_path_rate=0.3 if arch == 'base' else 0.2)
+
+
+def _rss_mb() -> float:
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
+
+
+def _peak_rss_mb() -> float:
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_case(model: str, mode: str, size, train: bool, repeats: int, warmup: int, device: str) -> dict:
+    """Time one case in this process; returns median / all latencies (ms) and peak memory (MB)."""
+    import torch
+    torch.manual_seed(0)
+    net = build(model, mode).to(device)
+    net.train(train)
+    x = torch.rand(1, 3, *size, device=device)
+
+    def step():
+        if train:
+            net.zero_grad(set_to_none=True)
+            sum(o.float().sum() for o in net(x)).backward()
+        else:
+            with torch.no_grad():
+                net(x)
+        if device == 'cuda':
+            torch.cuda.synchronize()
+
+    base = _rss_mb()
+    if device == 'cuda':
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated() / 2**20
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - start) * 1e3)
+    peak = torch.cuda.max_memory_allocated() / 2**20 if device == 'cuda' else _peak_rss_mb()
+    return dict(median_ms=statistics.median(times), times_ms=times, peak_mb=peak - base)
+
+
+def _case_in_subprocess(args, model, mode, size, train) -> dict:
+    cmd = [sys.executable, osp.abspath(__file__), '--case', json.dumps([model, mode, list(size), train]), '--repeats',
+           str(args.repeats), '--warmup', str(args.warmup), '--device', args.device]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.case_timeout)
+    except subprocess.TimeoutExpired:
+        return dict(error=f'>{args.case_timeout}s')
+    if done.returncode != 0:
+        oom = done.returncode in (-9, 137) or 'out of memory' in done.stderr.lower()
+        return dict(error='out of memory' if oom else done.stderr.strip().splitlines()[-1][:80])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _label(model, mode):
+    return model if model == PEER else f'{model} {mode}'
+
+
+def _pixels(size):
+    h, w = size
+    return h * w
+
+
+def print_table(results, sizes, passes):
+    for pass_name in passes:
+        print(f'\n{pass_name}: median latency ms (ratio to {PEER}) / peak memory MB')
+        header = f'{"backbone":22s}' + ''.join(f'{f"{h}x{w}":>28s}' for h, w in sizes)
+        print(header)
+        for label in dict.fromkeys(r['label'] for r in results):
+            row = f'{label:22s}'
+            for size in sizes:
+                r = _find(results, label, size, pass_name)
+                peer = _find(results, PEER, size, pass_name)
+                if r is None or 'error' in r:
+                    cell = '-' if r is None else r['error']
+                else:
+                    ratio = (f' ({r["median_ms"] / peer["median_ms"]:.2f}x)'
+                             if peer and 'error' not in peer else '')
+                    cell = f'{r["median_ms"]:.0f}{ratio} / {r["peak_mb"]:.0f}'
+                row += f'{cell:>28s}'
+            print(row)
+        squares = sorted({s for s in sizes if s[0] == s[1]}, key=_pixels)
+        for small, large in zip(squares, squares[1:]):
+            growth = []
+            for label in dict.fromkeys(r['label'] for r in results):
+                a, b = _find(results, label, small, pass_name), _find(results, label, large, pass_name)
+                if a and b and 'error' not in a and 'error' not in b:
+                    growth.append(f'{label} x{b["median_ms"] / a["median_ms"]:.2f}')
+            print(f'growth {small[0]}^2 -> {large[0]}^2 (pixels x{_pixels(large) / _pixels(small):.0f}): '
+                  + ', '.join(growth))
+
+
+def _find(results, label, size, pass_name):
+    for r in results:
+        if r['label'] == label and tuple(r['size']) == tuple(size) and r['pass'] == pass_name:
+            return r
+    return None
+
+
+def plot(results, passes, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(passes), figsize=(6.5 * len(passes), 4.8), squeeze=False)
+    for ax, pass_name in zip(axes[0], passes):
+        for label in dict.fromkeys(r['label'] for r in results):
+            points = sorted((_pixels(r['size']) / 1e6, r['median_ms'] / 1e3) for r in results
+                            if r['label'] == label and r['pass'] == pass_name and 'error' not in r)
+            if points:
+                style = dict(color='black', linewidth=2.5) if label == PEER else {}
+                ax.plot(*zip(*points), marker='o', label=label, **style)
+        ax.set(xscale='log', yscale='log', xlabel='input megapixels', ylabel='median latency (s)',
+               title=f'{pass_name}, batch 1')
+        ax.grid(True, which='both', alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(results[0]['machine'], fontsize=9)
+    fig.tight_layout()
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=110)
+    print(f'plot: {path}')
+
+
+def machine(device: str) -> str:
+    import torch
+    if device == 'cuda':
+        name = torch.cuda.get_device_name()
+    else:
+        name = next((line.split(':', 1)[1].strip() for line in open('/proc/cpuinfo') if line.startswith('model name')),
+                    platform.processor())
+        name += f', {torch.get_num_threads()} threads'
+    return f'{time.strftime("%Y-%m-%d")}, {name}, torch {torch.__version__}, fp32'
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--models', nargs='+', default=list(MODELS), choices=list(MODELS))
+    parser.add_argument('--modes', nargs='+', default=list(MODES), choices=MODES)
+    parser.add_argument('--sizes', nargs='+', default=['512x512', '800x1280', '1024x1024', '2048x2048'])
+    parser.add_argument('--passes', nargs='+', default=['inference', 'train'], choices=['inference', 'train'])
+    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument('--device', default='cuda' if _cuda() else 'cpu', choices=['cpu', 'cuda'])
+    parser.add_argument('--case-timeout', type=float, default=600, help='seconds before a case is given up')
+    parser.add_argument('--plot', help='write a picture of latency against input size here')
+    parser.add_argument('--json', help='write every measurement here')
+    parser.add_argument('--table-from', help='print the table (and --plot) of a --json file, measuring nothing')
+    parser.add_argument('--case', help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:
+        model, mode, size, train = json.loads(args.case)
+        print(json.dumps(run_case(model, mode, tuple(size), train, args.repeats, args.warmup, args.device)))
+        return
+    if args.table_from:
+        results = json.load(open(args.table_from))
+        sizes = list(dict.fromkeys(tuple(r['size']) for r in results))
+        passes = list(dict.fromkeys(r['pass'] for r in results))
+        print(results[0]['machine'])
+        print_table(results, sizes, passes)
+        if args.plot:
+            plot(results, passes, args.plot)
+        return
+    sizes = []
+    for s in args.sizes:
+        try:
+            h, w = (int(v) for v in s.split('x'))
+        except ValueError:
+            parser.error(f'--sizes takes HxW, e.g. 800x1280; got {s!r}')
+        sizes.append((h, w))
+    results, where = [], machine(args.device)
+    print(where)
+    for size in sizes:
+        for pass_name in args.passes:
+            for model in args.models:
+                for mode in ([None] if model == PEER else args.modes):
+                    r = _case_in_subprocess(args, model, mode, size, pass_name == 'train')
+                    r.update(label=_label(model, mode), size=size, machine=where)
+                    r['pass'] = pass_name
+                    results.append(r)
+                    shown = r.get('error') or f'{r["median_ms"]:.0f} ms, {r["peak_mb"]:.0f} MB'
+                    print(f'  {size[0]}x{size[1]} {pass_name:9s} {r["label"]:22s} {shown}', flush=True)
+    print_table(results, sizes, args.passes)
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(results, f, indent=1)
+    if args.plot:
+        plot(results, args.passes, args.plot)
+
+
+def _cuda() -> bool:
+    import torch
+    return torch.cuda.is_available()
+
+
+if __name__ == '__main__':
+    main()

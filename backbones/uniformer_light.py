@@ -13,11 +13,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as cp
-from mmcv.cnn.bricks import DropPath
 from mmengine.registry import MODELS
 
-from .layers import Attention, ConvEmbed, Mlp, PatchEmbed
-from .uniformer import UniFormer
+from .layers import ConvEmbed, PatchEmbed
+from .uniformer import AttentionBlock, UniFormer
 
 
 def _gather_tokens(x: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
@@ -26,8 +25,10 @@ def _gather_tokens(x: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
     return x.gather(1, index)
 
 
-class PrunedAttentionBlock(nn.Module):
-    """Attention block with a class token and token pruning (``EvoSABlock`` upstream), on NCHW maps.
+class PrunedAttentionBlock(AttentionBlock):
+    """Attention block with a class token and token pruning (``EvoSABlock`` upstream), on NCHW maps: the
+    parameters of :class:`~backbones.uniformer.AttentionBlock` (global attention), plus a third LayerScale for
+    the pruned tokens' update.
 
     Args:
         prune_ratio (float): Share of the tokens attended to; 1 attends over all (and starts the scores).
@@ -38,27 +39,19 @@ class PrunedAttentionBlock(nn.Module):
     def __init__(self, dim: int, num_heads: int, mlp_ratio: float, qkv_bias: bool, qk_scale: Optional[float],
                  drop: float, attn_drop: float, drop_path: float, prune_ratio: float, trade_off: float,
                  downsample_scores: bool, layer_scale: Optional[float] = None, fused_attn: bool = True):
-        super().__init__()
+        super().__init__(dim, num_heads, mlp_ratio, qkv_bias, qk_scale, drop, attn_drop, drop_path, window_size=0,
+                         layer_scale=layer_scale, fused_attn=fused_attn)
         self.prune_ratio, self.trade_off = prune_ratio, trade_off
         self.downsample_scores = downsample_scores
-        self.pos_embed = nn.Conv2d(dim, dim, 3, padding=1, groups=dim)
-        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
-        self.attn = Attention(dim, num_heads, qkv_bias, qk_scale, attn_drop, drop, fused_attn)
-        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
-        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
-        self.mlp = Mlp(dim, int(dim * mlp_ratio), drop)
-        self.gamma_1 = self.gamma_2 = self.gamma_3 = None
-        if layer_scale is not None:
-            self.gamma_1 = nn.Parameter(torch.full((dim, ), float(layer_scale)))
-            self.gamma_2 = nn.Parameter(torch.full((dim, ), float(layer_scale)))
-            if prune_ratio != 1:
-                self.gamma_3 = nn.Parameter(torch.full((dim, ), float(layer_scale)))
+        self.gamma_3 = None
+        if layer_scale is not None and prune_ratio != 1:
+            self.gamma_3 = nn.Parameter(torch.full((dim, ), float(layer_scale)))
 
     @staticmethod
     def _scaled(gamma, y):
         return y if gamma is None else gamma * y
 
-    def _attend(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _attend_and_score(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Attention and MLP with residuals on ``x`` = [cls, tokens...]; returns the new ``x``, the class token's
         attention over all tokens, and the summed attention + MLP updates of the last token."""
         y, cls_attn = self.attn(self.norm1(x), return_cls_attn=True)
@@ -75,7 +68,7 @@ class PrunedAttentionBlock(nn.Module):
         B, C, H, W = x.shape
         x = x.flatten(2).transpose(1, 2)
         if self.prune_ratio == 1:
-            x, cls_attn, _ = self._attend(torch.cat([cls_token, x], dim=1))
+            x, cls_attn, _ = self._attend_and_score(torch.cat([cls_token, x], dim=1))
             cls_attn = cls_attn[:, 1:]
             scores = cls_attn if scores is None else (1 - self.trade_off) * scores + self.trade_off * cls_attn
             cls_token, x = x[:, :1], x[:, 1:]
@@ -89,7 +82,7 @@ class PrunedAttentionBlock(nn.Module):
             kept, dropped = x[:, :keep], x[:, keep:]
             weights = scores[:, keep:] / torch.sum(scores[:, keep:], dim=1, keepdim=True)
             merged = torch.sum(weights.unsqueeze(-1) * dropped, dim=1, keepdim=True)
-            x, cls_attn, merged_update = self._attend(torch.cat([cls_token, kept, merged], dim=1))
+            x, cls_attn, merged_update = self._attend_and_score(torch.cat([cls_token, kept, merged], dim=1))
             scores = torch.cat([(1 - self.trade_off) * scores[:, :keep] + self.trade_off * cls_attn[:, 1:-1],
                                 scores[:, keep:]], dim=1)
             dropped = dropped + self._scaled(self.gamma_3, merged_update).expand(-1, N - keep, -1)

@@ -305,22 +305,30 @@ class UniFormer(BaseModule):
 
     # ---- forward --------------------------------------------------------------------------------
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        outs = []
+        outs, carry = [], {}
         if self.optimized:
             x = x.contiguous(memory_format=torch.channels_last)
         for i in range(4):
             x = getattr(self, f'patch_embed{i + 1}')(x)
-            for j, block in enumerate(getattr(self, f'blocks{i + 1}')):
-                if j < self.cp_blocks[i] and torch.is_grad_enabled():
-                    x = cp.checkpoint(block, x, use_reentrant=False)
-                else:
-                    x = block(x)
+            x = self._forward_stage(i, x, carry)
             if i in self.out_indices:
                 out = getattr(self, f'norm{i + 1}')(x.permute(0, 2, 3, 1))
                 outs.append(out.permute(0, 3, 1, 2).contiguous())
             if i == self.out_indices[-1]:
                 break
         return tuple(outs)
+
+    def _forward_stage(self, stage: int, x: torch.Tensor, carry: dict) -> torch.Tensor:
+        """The blocks of ``stage`` on ``x``; ``carry`` holds what a subclass passes from stage to stage."""
+        for j, block in enumerate(getattr(self, f'blocks{stage + 1}')):
+            x = self._call_block(block, j < self.cp_blocks[stage], x)
+        return x
+
+    @staticmethod
+    def _call_block(block: nn.Module, checkpointed: bool, *inputs):
+        if checkpointed and torch.is_grad_enabled():
+            return cp.checkpoint(block, *inputs, use_reentrant=False)
+        return block(*inputs)
 
     # ---- training behaviour ---------------------------------------------------------------------
     def _frozen_modules(self) -> List[nn.Module]:

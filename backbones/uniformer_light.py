@@ -12,7 +12,6 @@ from typing import Optional, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-import torch.utils.checkpoint as cp
 from mmengine.registry import MODELS
 
 from .layers import ConvEmbed, PatchEmbed
@@ -157,32 +156,19 @@ class UniFormerLight(UniFormer):
                                     downsample_scores=stage == 2 and index == a['depths'][2] - 1,
                                     layer_scale=a['layer_scale'], fused_attn=fused_attn)
 
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        outs, cls_token, scores = [], None, None
-        if self.optimized:
-            x = x.contiguous(memory_format=torch.channels_last)
-        for i in range(4):
-            x = getattr(self, f'patch_embed{i + 1}')(x)
-            if i == 2:
-                cls_token = self.cls_token.expand(x.shape[0], -1, -1)
-            elif i == 3:
-                cls_token = self.cls_upsample(cls_token)
-            for j, block in enumerate(getattr(self, f'blocks{i + 1}')):
-                inputs = (x, ) if i < 2 else (cls_token, x, scores)
-                if j < self.cp_blocks[i] and torch.is_grad_enabled():
-                    out = cp.checkpoint(block, *inputs, use_reentrant=False)
-                else:
-                    out = block(*inputs)
-                if i < 2:
-                    x = out
-                else:
-                    cls_token, x, scores = out
-            if i in self.out_indices:
-                out = getattr(self, f'norm{i + 1}')(x.permute(0, 2, 3, 1))
-                outs.append(out.permute(0, 3, 1, 2).contiguous())
-            if i == self.out_indices[-1]:
-                break
-        return tuple(outs)
+    def _forward_stage(self, stage: int, x: torch.Tensor, carry: dict) -> torch.Tensor:
+        """Stages 3-4 also carry the class token (upsampled between them) and the token scores."""
+        if stage < 2:
+            return super()._forward_stage(stage, x, carry)
+        if stage == 2:
+            cls_token = self.cls_token.expand(x.shape[0], -1, -1)
+        else:
+            cls_token = self.cls_upsample(carry['cls_token'])
+        scores = carry.get('scores')
+        for j, block in enumerate(getattr(self, f'blocks{stage + 1}')):
+            cls_token, x, scores = self._call_block(block, j < self.cp_blocks[stage], cls_token, x, scores)
+        carry.update(cls_token=cls_token, scores=scores)
+        return x
 
     def _freeze_stages(self):
         super()._freeze_stages()

@@ -68,6 +68,17 @@ def deterministic_input(size: Tuple[int, int]) -> torch.Tensor:
     return torch.randn(1, 3, *size, generator=g)
 
 
+def assert_matches(outs, refs, tolerance: float) -> None:
+    """Outputs against their saved samples (:func:`sample`): shape, the strided values, mean and std."""
+    for out, ref in zip(outs, refs, strict=True):
+        assert list(out.shape) == ref['shape'].tolist()
+        flat = out.flatten().double()
+        step = max(1, flat.numel() // ref['values'].numel())
+        got = flat[::step][:ref['values'].numel()].float()
+        assert (got - ref['values']).abs().max() < tolerance
+        assert abs(flat.mean() - ref['mean']) < tolerance and abs(flat.std() - ref['std']) < tolerance
+
+
 def light_input(size: Tuple[int, int]) -> torch.Tensor:
     """Two different images: each is pruned by its own scores."""
     x = deterministic_input(size)

@@ -1,23 +1,16 @@
 """Hybrid CNN-Transformer backbones for mmdet, mmseg and mmpose (OpenMMLab 2.0).
 
 Add ``custom_imports = dict(imports=['backbones'], allow_failed_imports=False)`` to a config and use
-``type='UniFormer'`` or ``type='UniFormerLight'``. Importing this package also makes mmengine checkpoints loadable under
-torch >= 2.6 (see :mod:`backbones.checkpoint`).
+``type='UniFormer'`` or ``type='UniFormerLight'``. Importing this package registers the backbones, the runner hooks
+(``AtomicCheckpointHook``, ``StepSeedHook``) and the layer-decay optimizer constructor in mmengine's root registries,
+and does nothing else: no warnings filters, no change to torch's unpickler. Under torch >= 2.6, scripts of your own
+that resume mmengine checkpoints call :func:`backbones.checkpoint.allow_mmengine_checkpoint_types` once.
 """
-import warnings
-
-# mmengine 0.10.7 imports pkg_resources (kept by the setuptools<81 pin), which warns on every start.
-warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
-
-from .checkpoint import allow_mmengine_checkpoint_types, extract_state_dict, load_checkpoint_file  # noqa: E402
-from .layer_decay import LayerDepthDecayOptimWrapperConstructor  # noqa: E402
-from .engine import AtomicCheckpointHook, StepSeedHook  # noqa: E402
-from .uniformer import UniFormer, convert_official_uniformer  # noqa: E402
-from .uniformer_light import UniFormerLight  # noqa: E402
-
-allow_mmengine_checkpoint_types()
+from .engine.hooks import AtomicCheckpointHook, StepSeedHook
+from .engine.optimizers import LayerDepthDecayOptimWrapperConstructor
+from .models import FAMILIES, PyramidBackbone, UniFormer, UniFormerLight
 
 __all__ = [
-    'UniFormer', 'UniFormerLight', 'AtomicCheckpointHook', 'StepSeedHook', 'LayerDepthDecayOptimWrapperConstructor', 'convert_official_uniformer', 'extract_state_dict',
-    'load_checkpoint_file', 'allow_mmengine_checkpoint_types'
+    'FAMILIES', 'PyramidBackbone', 'UniFormer', 'UniFormerLight', 'AtomicCheckpointHook', 'StepSeedHook',
+    'LayerDepthDecayOptimWrapperConstructor'
 ]

@@ -1,23 +1,39 @@
-"""Checkpoint reading shared by every tool: the torch >= 2.6 ``weights_only`` fix and unwrapping.
+"""Reading checkpoints: torch's ``weights_only`` loading made to work for the files users hold, and unwrapping.
 
-torch >= 2.6 loads with ``weights_only=True`` by default, and mmengine 0.10.7 calls ``torch.load``
-without it, so resuming a run or loading any checkpoint whose ``meta`` / message hub holds more than
-tensors fails with ``UnpicklingError``. Rather than turning the check off (``weights_only=False``
-would run arbitrary pickled code from any file), :func:`allow_mmengine_checkpoint_types` admits
-exactly the plain data types that mmengine and official UniFormer checkpoints contain. It runs once,
-when ``backbones`` is imported, which every config of this project does through ``custom_imports``,
-so it covers ``load_from``, ``--resume``, ``Pretrained`` init and the tools alike.
+torch >= 2.6 loads with ``weights_only=True`` by default, and mmengine 0.10.7 calls ``torch.load`` without it, so
+resuming a run or loading any checkpoint whose ``meta`` / message hub holds more than tensors fails with
+``UnpicklingError``. Rather than turning the check off (``weights_only=False`` would run arbitrary pickled code from
+any file), exactly the plain data types that mmengine and official checkpoints contain are admitted:
+
+- :func:`load_checkpoint_file` (used by the backbones' Pretrained loading and the tools) admits them for its own
+  ``torch.load`` only, and changes nothing process-wide;
+- :func:`allow_mmengine_checkpoint_types` admits them process-wide, for mmengine's own loads (``load_from``,
+  ``resume``). The project's tools call it; call it in your own training script under torch >= 2.6::
+
+      from backbones.checkpoint import allow_mmengine_checkpoint_types
+      allow_mmengine_checkpoint_types()
+
+Both do nothing before torch 2.6, whose ``torch.load`` unpickles everything by default.
 """
 import argparse
+import contextlib
 import pickle
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
+from mmengine.utils import digit_version
 
+# where the weights sit in the files users hold: mmengine / mmdet, the official ImageNet releases, timm's EMA
+WEIGHT_KEYS = ('state_dict', 'model', 'state_dict_ema')
 _STAT_METHODS = ('min', 'max', 'current', 'mean')
+
+
+def weights_only_by_default() -> bool:
+    """Whether this torch's ``torch.load`` refuses non-tensor data unless told otherwise (torch >= 2.6)."""
+    return digit_version(torch.__version__) >= digit_version('2.6.0')
 
 
 def _history_buffer_getattr(obj: Any, name: str) -> Any:
@@ -31,25 +47,40 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
                                  f'not a HistoryBuffer statistic; refusing to load it with weights_only=True')
 
 
-def _numpy_types() -> list:
-    from numpy._core.multiarray import _reconstruct, scalar
-    dtype_classes = [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith('DType')]
-    # checkpoints written under numpy 1 name the same functions numpy.core.multiarray.*
-    numpy1_names = [(_reconstruct, 'numpy.core.multiarray._reconstruct'), (scalar, 'numpy.core.multiarray.scalar')]
-    return [np.ndarray, np.dtype, _reconstruct, scalar, *dtype_classes, *numpy1_names]
+def _numpy_types() -> List[Any]:
+    """numpy arrays, scalars and dtypes, under both the numpy 1 (``numpy.core``) and numpy 2 (``numpy._core``)
+    module names, whichever numpy wrote the checkpoint."""
+    try:
+        from numpy._core.multiarray import _reconstruct, scalar  # numpy 2
+    except ImportError:
+        from numpy.core.multiarray import _reconstruct, scalar  # numpy 1
+    dtypes = getattr(np, 'dtypes', None)  # numpy >= 1.25
+    dtype_classes = [getattr(dtypes, n) for n in dir(dtypes) if n.endswith('DType')] if dtypes else []
+    names = [(f, f'{module}.multiarray.{f.__name__}') for f in (_reconstruct, scalar)
+             for module in ('numpy.core', 'numpy._core')]
+    return [np.ndarray, np.dtype, *dtype_classes, *names]
+
+
+def checkpoint_safe_globals() -> List[Any]:
+    """What mmengine checkpoints (numpy values in ``meta`` and the message hub, ``HistoryBuffer``) and official
+    ImageNet checkpoints (an ``argparse.Namespace`` of the training args) hold besides tensors."""
+    return [HistoryBuffer, argparse.Namespace, *_numpy_types(), (_history_buffer_getattr, 'builtins.getattr')]
 
 
 def allow_mmengine_checkpoint_types() -> None:
-    """Admit the data types found in mmengine checkpoints (numpy arrays and scalars in ``meta`` and
-    the message hub, ``HistoryBuffer``) and in official ImageNet checkpoints (``argparse.Namespace``
-    of the training args) to torch's ``weights_only`` unpickler. Idempotent."""
-    torch.serialization.add_safe_globals(
-        [HistoryBuffer, argparse.Namespace, *_numpy_types(), (_history_buffer_getattr, 'builtins.getattr')])
+    """Admit :func:`checkpoint_safe_globals` to torch's ``weights_only`` unpickler for the whole process, so that
+    mmengine's ``load_from`` / ``resume`` read mmengine checkpoints. Idempotent; nothing to do before torch 2.6."""
+    if weights_only_by_default():
+        torch.serialization.add_safe_globals(checkpoint_safe_globals())
 
 
 def load_checkpoint_file(filename: str, map_location: str = 'cpu') -> Dict[str, Any]:
-    """Read a checkpoint (local path or any URI mmengine understands) with the safe loader."""
-    ckpt = CheckpointLoader.load_checkpoint(filename, map_location=map_location)
+    """Read a checkpoint (local path or any URI mmengine understands), admitting the types of
+    :func:`checkpoint_safe_globals` for this load only."""
+    scope = (torch.serialization.safe_globals(checkpoint_safe_globals())
+             if weights_only_by_default() else contextlib.nullcontext())
+    with scope:
+        ckpt = CheckpointLoader.load_checkpoint(filename, map_location=map_location)
     if not isinstance(ckpt, dict):
         raise ValueError(f'{filename} holds a {type(ckpt).__name__}, not a checkpoint dict')
     return ckpt
@@ -58,13 +89,13 @@ def load_checkpoint_file(filename: str, map_location: str = 'cpu') -> Dict[str, 
 def extract_state_dict(ckpt: Dict[str, Any], prefix: Optional[str] = None) -> Dict[str, torch.Tensor]:
     """The weights of a checkpoint, unwrapped and stripped to one module.
 
-    Unwraps ``state_dict`` (mmengine / mmdet) or ``model`` (the official ImageNet checkpoints, which
-    mmengine alone does not unwrap), strips a DDP ``module.`` prefix, and keeps only the keys under
-    ``prefix`` (default: ``backbone.`` when the checkpoint holds a whole detector / segmentor / pose
-    model, else everything), with the prefix removed.
+    Unwraps the first of ``state_dict`` (mmengine / mmdet), ``model`` (the official ImageNet checkpoints, which
+    mmengine alone does not unwrap) and ``state_dict_ema`` (timm's EMA-only files), strips a DDP ``module.``
+    prefix, and keeps only the keys under ``prefix`` (default: ``backbone.`` when the checkpoint holds a whole
+    detector / segmentor / pose model, else everything), with the prefix removed.
     """
-    for key in ('state_dict', 'model'):
-        if key in ckpt and isinstance(ckpt[key], dict):
+    for key in WEIGHT_KEYS:
+        if isinstance(ckpt.get(key), dict):
             ckpt = ckpt[key]
             break
     sd = {(k[len('module.'):] if k.startswith('module.') else k): v for k, v in ckpt.items()}

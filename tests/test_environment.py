@@ -109,8 +109,7 @@ def _runner(work_dir, max_iters, resume=False):
 
 
 def test_checkpoint_with_numpy_meta_and_message_hub_loads(tmp_path):
-    import backbones  # noqa: F401  (admits mmengine's checkpoint types to torch.load)
-    from backbones import load_checkpoint_file
+    from backbones.checkpoint import allow_mmengine_checkpoint_types, load_checkpoint_file
     runner = _runner(tmp_path, max_iters=2)
     runner.message_hub.update_info('np_scalar', np.float64(3.5))
     runner.message_hub.update_info('np_array', np.arange(3))
@@ -120,12 +119,14 @@ def test_checkpoint_with_numpy_meta_and_message_hub_loads(tmp_path):
     hub = ckpt['message_hub']
     assert hub['runtime_info']['np_scalar'] == 3.5
     assert hub['log_scalars']['train/loss'].current() == pytest.approx(runner.message_hub.get_scalar('train/loss').current())
-    # plain torch.load (weights_only by default) too: this is what mmengine calls inside
+    # plain torch.load (weights_only by default) after the documented call: this is what mmengine calls inside
+    allow_mmengine_checkpoint_types()
     assert torch.load(tmp_path / 'iter_2.pth')['meta']['iter'] == 2
 
 
 def test_resume_continues_iteration_and_optimizer_state(tmp_path):
-    import backbones  # noqa: F401
+    from backbones.checkpoint import allow_mmengine_checkpoint_types
+    allow_mmengine_checkpoint_types()  # what the project's tools call before mmengine loads a checkpoint
     _runner(tmp_path, max_iters=2).train()
     resumed = _runner(tmp_path, max_iters=4, resume=True)
     resumed.train()

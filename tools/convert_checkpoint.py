@@ -1,11 +1,11 @@
-"""Convert an official UniFormer checkpoint into an mmengine checkpoint for this project.
+"""Convert an official checkpoint of any registered backbone family into an mmengine checkpoint for this project.
 
-ImageNet checkpoints (``uniformer_small_in1k.pth``: weights under ``model``, a classification head)
-become backbone weights for ``init_cfg=dict(type='Pretrained', checkpoint=...)``; downstream det /
-seg / pose checkpoints (``backbone.`` / ``neck.`` / head keys, often no ``meta``) keep every key and
-gain a ``meta``, for ``load_from``. Either way the backbone weights are checked against ``--arch``
-and the arch is recorded in ``meta['uniformer_arch']``, so a later load can warn about a head_dim
-that shapes cannot reveal.
+ImageNet checkpoints (``uniformer_small_in1k.pth``: weights under ``model``, a classification head) become backbone
+weights for ``init_cfg=dict(type='Pretrained', checkpoint=...)``; downstream det / seg / pose checkpoints
+(``backbone.`` / ``neck.`` / head keys, often no ``meta``, maybe a DDP ``module.`` prefix) keep every key, the
+backbone's converted, and gain a ``meta``, for ``load_from``. Either way the backbone weights are checked against
+``--arch`` (an error names the arch that fits) and the arch is recorded in ``meta['arch']``, so a later load can warn
+about what shapes cannot reveal (e.g. head_dim).
 
     python tools/convert_checkpoint.py uniformer_small_in1k.pth pretrained/uniformer_small_in1k.pth --arch small
     python tools/convert_checkpoint.py uniformer_xs_224_in1k.pth pretrained/uniformer_xs_224_in1k.pth --arch xs
@@ -18,22 +18,38 @@ import sys
 import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from backbones import UniFormer, UniFormerLight, convert_official_uniformer, extract_state_dict, load_checkpoint_file  # noqa: E402
+from backbones.checkpoint import extract_state_dict, load_checkpoint_file  # noqa: E402
+from backbones.models import FAMILIES  # noqa: E402
 
 
-def convert(src: str, dst: str, arch: str) -> dict:
+def find_family(arch: str, family: str = None):
+    """The registered family whose zoo holds ``arch`` (``family`` picks one when several do)."""
+    if family is not None:
+        if family not in FAMILIES:
+            raise SystemExit(f'unknown --family {family!r}; choose one of {sorted(FAMILIES)}')
+        return FAMILIES[family]
+    found = [f for f in FAMILIES.values() if arch in f.arch_zoo]
+    if len(found) != 1:
+        zoos = '; '.join(f'{n}: {sorted(f.arch_zoo)}' for n, f in FAMILIES.items())
+        raise SystemExit(f'--arch {arch!r} is in {len(found)} families\' zoos ({zoos}); '
+                         + ('add --family' if found else 'pick one of those'))
+    return found[0]
+
+
+def convert(src: str, dst: str, arch: str, family: str = None) -> dict:
+    cls = find_family(arch, family)
     ckpt = load_checkpoint_file(src)
-    weights = ckpt.get('state_dict', ckpt.get('model', ckpt))
+    weights = extract_state_dict(ckpt, prefix='')  # unwrapped, DDP prefix stripped, every key kept
     downstream = any(k.startswith('backbone.') for k in weights)
-    backbone_sd = convert_official_uniformer(extract_state_dict(ckpt))
-    family = UniFormerLight if arch in UniFormerLight.arch_zoo else UniFormer
-    model = family(arch=arch)
-    missing, unexpected = model.load_state_dict(dict(backbone_sd), strict=False)  # raises if it does not fit
+    backbone_sd = cls.convert_checkpoint(extract_state_dict(ckpt))
+    missing, unexpected = cls(arch=arch).load_state_dict(dict(backbone_sd), strict=False)  # raises if it does not fit
     if downstream:
-        out_sd = {k: v for k, v in weights.items()}
+        out_sd = {k: v for k, v in weights.items() if not k.startswith('backbone.')}
+        out_sd.update({f'backbone.{k}': v for k, v in backbone_sd.items()})
     else:
         out_sd = backbone_sd
-    meta = dict(ckpt.get('meta') or {}, uniformer_arch=family.resolve_arch(arch), converted_from=osp.basename(src))
+    meta = dict(ckpt.get('meta') or {}, backbone=cls.__name__, arch=cls.resolve_arch(arch),
+                converted_from=osp.basename(src))
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
     tmp = dst + '.tmp'
     torch.save({'state_dict': out_sd, 'meta': meta}, tmp)
@@ -46,9 +62,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('src', help='official checkpoint')
     parser.add_argument('dst', help='where to write the converted checkpoint')
-    parser.add_argument('--arch', required=True, help=f'one of {sorted(UniFormer.arch_zoo)} (UniFormer) or {sorted(UniFormerLight.arch_zoo)} (UniFormerLight)')
+    zoos = '; '.join(f'{n}: {", ".join(sorted(f.arch_zoo))}' for n, f in FAMILIES.items())
+    parser.add_argument('--arch', required=True, help=f'an arch of a family zoo ({zoos})')
+    parser.add_argument('--family', help='the backbone family, when several zoos name the arch')
     args = parser.parse_args()
-    report = convert(args.src, args.dst, args.arch)
+    report = convert(args.src, args.dst, args.arch, args.family)
     print(f'{report["kind"]} checkpoint, {report["tensors"]} tensors -> {args.dst}')
     if report['missing']:
         print(f'backbone keys not in the checkpoint ({len(report["missing"])}): {report["missing"]}')

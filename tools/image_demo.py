@@ -10,7 +10,7 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from backbones.runtime import DictAction, load_config  # noqa: E402
+from backbones.cli.config import DictAction, load_config  # noqa: E402
 
 
 def main():

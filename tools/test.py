@@ -11,9 +11,9 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from backbones.cli.config import (add_common_arguments, check_datasets, enable_tta,  # noqa: E402
+                                  enable_visualization, load_config, parse_tool_args)
 from backbones.engine import init_distributed  # noqa: E402
-from backbones.runtime import (add_common_arguments, check_datasets, enable_tta, enable_visualization,  # noqa: E402
-                              load_config, parse_tool_args)
 
 
 def parse_args():

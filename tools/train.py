@@ -4,9 +4,9 @@
         [--seed N] [--deterministic] [--cfg-options key=value ...] [--launcher pytorch|slurm]
 
 The toolbox is chosen from the config's ``default_scope``; datasets are checked before any model is built.
-Checkpoints are written atomically and the random generators reseeded every iteration, so that a killed run
-resumed with ``--resume`` continues as if never stopped (backbones/engine.py); without GPUs, ``--launcher``
-runs use gloo.
+The configs name the project's AtomicCheckpointHook and StepSeedHook, so that a killed run resumed with
+``--resume`` continues as if never stopped (backbones/engine/hooks.py), under this tool or the toolbox's own;
+without GPUs, ``--launcher`` runs use gloo (backbones/engine/dist.py).
 """
 import argparse
 import os
@@ -14,8 +14,8 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from backbones.engine import init_distributed, make_resumable  # noqa: E402
-from backbones.runtime import add_common_arguments, check_datasets, load_config, parse_tool_args  # noqa: E402
+from backbones.cli.config import add_common_arguments, check_datasets, load_config, parse_tool_args  # noqa: E402
+from backbones.engine import init_distributed  # noqa: E402
 
 
 def parse_args():
@@ -49,7 +49,6 @@ def main():
     if args.deterministic:
         cfg.setdefault('randomness', {})['deterministic'] = True
         os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')  # what cuBLAS needs for determinism
-    make_resumable(cfg)
     init_distributed(cfg)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None

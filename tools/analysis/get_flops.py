@@ -5,7 +5,7 @@ it skips; checkpointed blocks counted; one multiply-add = one flop).
     python tools/analysis/get_flops.py configs/det/mask-rcnn_uniformer-s-h14_fpn_1x_coco.py [--shape 800 1280]
         [--cfg-options model.backbone.attn_mode=window ...]
 
-Default input: det 800x1280, seg 512x512, pose the codec's input size (e.g. 256x192).
+Default input (H x W, as the published tables): det 800x1280, seg 512x2048, pose the codec's input size (e.g. 256x192).
 """
 import argparse
 import os.path as osp
@@ -14,8 +14,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from mmengine.config import DictAction  # noqa: E402
 
-from backbones.flops import count_model  # noqa: E402
-from backbones.runtime import load_config  # noqa: E402
+from backbones.cli.config import load_config  # noqa: E402
+from backbones.cli.flops import count_model  # noqa: E402
 
 
 def main():

@@ -1,21 +1,22 @@
 """UniFormer-XXS / XS, the lightweight family (``uniformer_light.py`` upstream), for dense prediction.
 
-The same stages as :class:`~backbones.uniformer.UniFormer` (conv blocks, then attention blocks) with a conv
+The same stages as :class:`~backbones.models.uniformer.UniFormer` (conv blocks, then attention blocks) with a conv
 stem, head_dim 28 / 32, mlp_ratio 3, a class token through stages 3-4, and token pruning in the attention
 blocks (from Evo-ViT): each pruned block ranks the tokens by a running score (the class token's attention),
 attends over the best ``prune_ratio`` of them plus one token merging the rest, and passes the merged token's
 update back to the pruned ones. The scores travel from block to block as arguments; the official code keeps
 them in module-level globals.
 """
-from typing import Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.registry import MODELS
 
-from .layers import ConvEmbed, PatchEmbed
-from .uniformer import AttentionBlock, UniFormer
+from ..layers import ConvEmbed, PatchEmbed
+from .base import PyramidBackbone, register_backbone
+from .uniformer import (AttentionBlock, ConvBlock, UniFormer, describe_uniformer_arch,
+                        describe_uniformer_state_dict)
 
 
 def _gather_tokens(x: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
@@ -26,7 +27,7 @@ def _gather_tokens(x: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
 
 class PrunedAttentionBlock(AttentionBlock):
     """Attention block with a class token and token pruning (``EvoSABlock`` upstream), on NCHW maps: the
-    parameters of :class:`~backbones.uniformer.AttentionBlock` (global attention), plus a third LayerScale for
+    parameters of :class:`~backbones.models.uniformer.AttentionBlock` (global attention), plus a third LayerScale for
     the pruned tokens' update.
 
     Args:
@@ -96,17 +97,16 @@ class PrunedAttentionBlock(AttentionBlock):
         return cls_token, x, scores
 
 
-@MODELS.register_module()
-class UniFormerLight(UniFormer):
+@register_backbone
+class UniFormerLight(PyramidBackbone):
     """UniFormer-XXS / XS backbone giving a feature pyramid (strides 4, 8, 16, 32).
 
-    Arguments as :class:`~backbones.uniformer.UniFormer` (loading, freezing, checkpointing, layer decay are
-    shared), with ``arch`` ``'xxs'`` or ``'xs'`` or a dict that also gives ``prune_ratio`` and ``trade_off``
-    (one list per attention stage, one value per block; the first stage-3 block must keep every token).
-    Attention is global: the pruning ranks tokens over the whole map, so there is no window mode
-    (``attn_mode`` must be ``'global'``), as in the official code. ``optimized`` defaults to False here: the
-    ranking makes the outputs sensitive to rounding (a 1e-5 change in the conv stages can swap two nearly tied
-    tokens between kept and merged), and the official layout keeps them within 1e-5 of the official code.
+    Arguments as :class:`~backbones.models.uniformer.UniFormer`, with ``arch`` ``'xxs'`` or ``'xs'`` or a dict that
+    also gives ``prune_ratio`` and ``trade_off`` (one list per attention stage, one value per block; the first
+    stage-3 block must keep every token). Attention is global: the pruning ranks tokens over the whole map, so there
+    is no window mode (``attn_mode`` must be ``'global'``), as in the official code. ``optimized`` is not offered:
+    the ranking makes the outputs sensitive to rounding (a 1e-5 change in the conv stages can swap two nearly tied
+    tokens between kept and merged), so the official layout is kept, within 1e-5 of the official code.
     """
 
     arch_zoo = {
@@ -115,21 +115,42 @@ class UniFormerLight(UniFormer):
         'xs': dict(depths=[3, 5, 9, 3], embed_dims=[64, 128, 256, 512], head_dim=32, mlp_ratio=3.,
                    prune_ratio=[[1] + [0.5] * 8, [0.5] * 3], trade_off=[[1] + [0.5] * 8, [0.5] * 3]),
     }
-    arch_defaults = dict(conv_stem=True, layer_scale=None, mlp_ratio=3., prune_ratio=None, trade_off=None)
+    arch_required = ('depths', 'embed_dims', 'head_dim', 'prune_ratio', 'trade_off')
+    arch_defaults = dict(conv_stem=True, layer_scale=None, mlp_ratio=3.)
+    default_init_cfg = UniFormer.default_init_cfg
+    classifier_keys = ('head.', 'head_cls.', 'norm.', 'norm_cls.')
 
-    def __init__(self, arch='xs', attn_mode: str = 'global', optimized: bool = False, **kwargs):
-        if attn_mode != 'global':
-            raise ValueError(f'UniFormerLight has global attention only (its token pruning ranks tokens over the '
-                             f'whole map), got attn_mode={attn_mode!r}; use UniFormer for window / hybrid modes.')
-        super().__init__(arch=arch, attn_mode=attn_mode, optimized=optimized, **kwargs)
+    def __init__(self,
+                 arch: Union[str, dict] = 'xs',
+                 attn_mode: str = 'global',
+                 in_channels: int = 3,
+                 out_indices: Union[int, Sequence[int]] = (0, 1, 2, 3),
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 norm_cfg: dict = dict(type='BN', requires_grad=True),
+                 with_cp: Union[bool, Sequence[Union[bool, int]]] = False,
+                 drop_path_rate: float = 0.,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 qkv_bias: bool = True,
+                 qk_scale: Optional[float] = None,
+                 fused_attn: bool = True,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None):
+        super().__init__(arch, attn_mode, 14, in_channels, out_indices, frozen_stages, norm_eval, with_cp, init_cfg)
+        self.norm_cfg = norm_cfg
+        self.block_cfg = dict(drop=drop_rate, attn_drop=attn_drop_rate, qkv_bias=qkv_bias, qk_scale=qk_scale,
+                              fused_attn=fused_attn)
         dims = self.arch['embed_dims']
+        self.num_features = list(dims)
+        self.build_pyramid(drop_path_rate)
+        # after the stages, as upstream (parameter order and the random initialisation follow it)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, dims[2]))
         self.cls_upsample = nn.Linear(dims[2], dims[3])
         self._freeze_stages()
 
     @classmethod
-    def resolve_arch(cls, arch) -> dict:
-        arch = super().resolve_arch(arch)
+    def check_arch(cls, arch: dict) -> None:
+        UniFormer.check_arch(arch)
         for key in ('prune_ratio', 'trade_off'):
             value = arch[key]
             if value is None or [len(v) for v in value] != list(arch['depths'][2:]):
@@ -139,51 +160,62 @@ class UniFormerLight(UniFormer):
             raise ValueError('the first stage-3 block must have prune_ratio 1: it starts the token scores')
         if not arch['conv_stem']:
             raise ValueError('UniFormerLight has a conv stem (conv_stem=True)')
-        return arch
 
-    def _make_embed(self, stage, in_dim, dim, norm_cfg):
+    def make_embed(self, stage: int, in_dim: int, dim: int) -> nn.Module:
         if stage == 0:
-            return ConvEmbed(in_dim, dim, stem=True, norm_cfg=norm_cfg)
+            return ConvEmbed(in_dim, dim, stem=True, norm_cfg=self.norm_cfg)
         return PatchEmbed(in_dim, dim, patch_size=2)
 
-    def _make_block(self, stage, index, drop_path, drop, attn_drop, qkv_bias, qk_scale, fused_attn, norm_cfg):
+    def make_block(self, stage: int, index: int, drop_path: float) -> nn.Module:
+        """Convolutional blocks in stages 1-2, pruned attention blocks in 3-4."""
+        dim, a, c = self.arch['embed_dims'][stage], self.arch, self.block_cfg
         if stage < 2:
-            return super()._make_block(stage, index, drop_path, drop, attn_drop, qkv_bias, qk_scale, fused_attn,
-                                       norm_cfg)
-        dim, a = self.arch['embed_dims'][stage], self.arch
-        return PrunedAttentionBlock(dim, dim // a['head_dim'], a['mlp_ratio'], qkv_bias, qk_scale, drop, attn_drop,
-                                    drop_path, a['prune_ratio'][stage - 2][index], a['trade_off'][stage - 2][index],
+            return ConvBlock(dim, a['mlp_ratio'], c['drop'], drop_path, self.norm_cfg, fold_bn=False)
+        return PrunedAttentionBlock(dim, dim // a['head_dim'], a['mlp_ratio'], c['qkv_bias'], c['qk_scale'],
+                                    c['drop'], c['attn_drop'], drop_path, a['prune_ratio'][stage - 2][index],
+                                    a['trade_off'][stage - 2][index],
                                     downsample_scores=stage == 2 and index == a['depths'][2] - 1,
-                                    layer_scale=a['layer_scale'], fused_attn=fused_attn)
+                                    layer_scale=a['layer_scale'], fused_attn=c['fused_attn'])
 
-    def _forward_stage(self, stage: int, x: torch.Tensor, carry: dict) -> torch.Tensor:
+    def forward_stage(self, stage: int, x: torch.Tensor, carry: dict) -> torch.Tensor:
         """Stages 3-4 also carry the class token (upsampled between them) and the token scores."""
         if stage < 2:
-            return super()._forward_stage(stage, x, carry)
+            return super().forward_stage(stage, x, carry)
+        x = getattr(self, f'patch_embed{stage + 1}')(x)
         if stage == 2:
             cls_token = self.cls_token.expand(x.shape[0], -1, -1)
         else:
             cls_token = self.cls_upsample(carry['cls_token'])
         scores = carry.get('scores')
         for j, block in enumerate(getattr(self, f'blocks{stage + 1}')):
-            cls_token, x, scores = self._call_block(block, j < self.cp_blocks[stage], cls_token, x, scores)
+            cls_token, x, scores = self.call_block(stage, j, block, cls_token, x, scores)
         carry.update(cls_token=cls_token, scores=scores)
         return x
 
-    def _freeze_stages(self):
-        super()._freeze_stages()
-        frozen = [p for p, stage in ((getattr(self, 'cls_token', None), 3),
-                                     (getattr(self, 'cls_upsample', None), 4)) if p is not None and
-                  self.frozen_stages >= stage]
-        for p in frozen:
-            for param in ([p] if isinstance(p, nn.Parameter) else p.parameters()):
-                param.requires_grad = False
+    def stage_members(self, stage: int) -> List[str]:
+        """The class token belongs to stage 3, its upsampling to stage 4."""
+        extra = {3: ['cls_token'], 4: ['cls_upsample']}.get(stage, [])
+        return super().stage_members(stage) + extra
 
-    def get_layer_depth(self, param_name: str, prefix: str = ''):
+    def layer_id(self, name: str) -> Optional[int]:
         """As UniFormer's; the class token goes with the first stage-3 block, its upsampling with stage 4's."""
-        name = param_name[len(prefix):] if param_name.startswith(prefix) else ''
         depths = self.arch['depths']
-        if name.split('.')[0] in ('cls_token', 'cls_upsample'):
-            stage = 3 if name.startswith('cls_token') else 4
-            return sum(depths[:stage - 1]) + 1, sum(depths) + 1
-        return super().get_layer_depth(param_name, prefix)
+        if name.split('.')[0] == 'cls_token':
+            return sum(depths[:2]) + 1
+        if name.split('.')[0] == 'cls_upsample':
+            return sum(depths[:3]) + 1
+        return super().layer_id(name)
+
+    @classmethod
+    def convert_checkpoint(cls, state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """Official UniFormer-XXS / XS weights -> this backbone's: the official names are kept; the two ImageNet
+        heads and their norms (``head``, ``head_cls``, ``norm``, ``norm_cls``) are dropped."""
+        return {k: v for k, v in state_dict.items() if not k.startswith(cls.classifier_keys)}
+
+    @classmethod
+    def describe_state_dict(cls, state_dict: Dict[str, torch.Tensor]) -> Optional[dict]:
+        return describe_uniformer_state_dict(state_dict)
+
+    @classmethod
+    def describe_arch(cls, arch: dict) -> dict:
+        return describe_uniformer_arch(arch, cls_token=True)

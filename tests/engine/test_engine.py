@@ -1,5 +1,6 @@
-"""Training as a user runs it (tools/train.py, tools/dist_train.sh in subprocesses) on the toy detection config:
-2-process CPU (gloo) DDP, SIGKILL and resume, a kill during a checkpoint save, determinism."""
+"""Training as a user runs it (tools/train.py, tools/dist_train.sh, mmdet's own tools/train.py, in subprocesses) on
+the toy detection config: 2-process CPU (gloo) DDP, SIGKILL and resume, a kill during a checkpoint save,
+determinism, the configs' own hooks."""
 import json
 import os
 import os.path as osp
@@ -45,14 +46,14 @@ def _config(toy_root, tmp_path, batch_size=2, checkpoint_interval=2, max_keep_ck
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.checkpoint.update(interval=checkpoint_interval, max_keep_ckpts=max_keep_ckpts)
     cfg.custom_imports.imports.append('engine_probes')
-    cfg.custom_hooks = [dict(type='RankRecordHook')]
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(type='RankRecordHook')]
     path = str(tmp_path / f'toy_bs{batch_size}.py')
     cfg.dump(path)
     return path
 
 
 def _env(**extra):
-    return dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, osp.join(ROOT, 'tests')]), **extra)
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, osp.join(ROOT, 'tests', 'engine')]), **extra)
 
 
 def _train(config, work_dir, max_iters, *options):
@@ -130,7 +131,7 @@ def test_sigkilled_run_resumes_to_the_weights_of_an_uninterrupted_run(toy_coco, 
 
 
 def test_kill_during_a_checkpoint_save_leaves_the_previous_one_loadable(toy_coco, tmp_path):
-    from backbones import load_checkpoint_file
+    from backbones.checkpoint import load_checkpoint_file
     config = _config(toy_coco, tmp_path, max_keep_ckpts=1)
     run = subprocess.run(_train(config, tmp_path, 6), capture_output=True, text=True, cwd=str(tmp_path),
                          env=_env(KILL_DURING_SAVE='iter_4'), start_new_session=True, timeout=600)
@@ -177,3 +178,22 @@ def test_slurm_script_trains_on_cpu_nodes(toy_coco, tmp_path):
     _assert_same_weights(rank0['parameters'], rank1['parameters'])
     log = open(glob(str(tmp_path / 'work' / '*' / '*.log'))[0]).read()
     assert 'Distributed launcher: slurm' in log and "dist_cfg: {'backend': 'gloo'}" in log
+
+
+def test_mmdet_own_train_script_runs_the_configs_hooks(toy_coco, tmp_path):
+    """The config names AtomicCheckpointHook and StepSeedHook, so mmdet's own tools/train.py (installed with mmdet)
+    saves through the atomic hook and reseeds every iteration, as this project's tools/train.py does."""
+    import mmdet
+    import numpy as np
+    script = osp.join(osp.dirname(mmdet.__file__), '.mim', 'tools', 'train.py')
+    iters = 3
+    _run([sys.executable, script, _config(toy_coco, tmp_path), '--work-dir', str(tmp_path / 'work'),
+          '--cfg-options', f'train_cfg.max_iters={iters}'], tmp_path)
+    record = torch.load(tmp_path / 'work' / 'rank0.pth')
+    assert record['hooks']['checkpoint'] == 'AtomicCheckpointHook'
+    assert 'StepSeedHook' in record['hooks']['all']
+    seed = record['seed']
+    expected = [int(np.random.SeedSequence([seed, i, 0]).generate_state(1)[0]) for i in range(iters)]
+    assert record['torch_seeds'] == expected
+    assert (tmp_path / 'work' / 'last_checkpoint').read_text().endswith(f'iter_{iters}.pth')
+    assert not glob(str(tmp_path / 'work' / '.*.partial'))

@@ -1,9 +1,9 @@
-"""What the project's tools add to mmengine's runner, and why mmengine alone does not do it.
+"""Runner hooks that make training safe to kill and resume, and why mmengine alone does not do it.
 
-- :func:`init_distributed`: mmengine's launchers call ``torch.cuda.set_device`` unconditionally, so no
-  multi-process run can start on a machine without GPUs. On such a machine the process group is started here
-  with gloo, from the same torchrun / SLURM environment, before the Runner is built (the Runner then skips its
-  own ``init_dist``); with GPUs nothing changes and mmengine starts NCCL itself.
+The configs name them (``default_hooks.checkpoint.type='AtomicCheckpointHook'``, ``custom_hooks=[dict(type=
+'StepSeedHook')]``); ``import backbones`` registers them in mmengine's root HOOKS registry, so they work under this
+project's tools and under mmdet's, mmseg's or mmpose's own ``tools/train.py`` alike.
+
 - :class:`AtomicCheckpointHook`: mmengine's CheckpointHook deletes the oldest checkpoint *before* writing the
   new one, writes it in place and then rewrites ``last_checkpoint`` in place, so a kill during a save can leave
   no loadable checkpoint. This one writes to a temporary name, renames, then updates ``last_checkpoint`` the
@@ -12,11 +12,9 @@
   random numbers (proposal sampling, DropPath, ...) from one that was never stopped. This hook reseeds them
   before every training iteration from (seed, iteration).
 """
-import datetime
 import os
 import os.path as osp
 import random
-import subprocess
 from glob import glob
 
 import numpy as np
@@ -25,49 +23,6 @@ from mmengine.dist import is_main_process
 from mmengine.fileio.backends import LocalBackend
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.registry import HOOKS
-
-DEFAULT_PORT = '29500'
-
-
-def _slurm_environment() -> None:
-    """Translate SLURM's variables into torchrun's (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR/PORT), as mmengine's
-    slurm launcher does."""
-    node_list = os.environ['SLURM_NODELIST']
-    os.environ['RANK'] = os.environ['SLURM_PROCID']
-    os.environ['WORLD_SIZE'] = os.environ['SLURM_NTASKS']
-    os.environ['LOCAL_RANK'] = os.environ.get('SLURM_LOCALID', '0')
-    os.environ.setdefault('MASTER_PORT', DEFAULT_PORT)
-    if 'MASTER_ADDR' not in os.environ:
-        os.environ['MASTER_ADDR'] = subprocess.getoutput(f'scontrol show hostname {node_list} | head -n1')
-
-
-def init_distributed(cfg) -> None:
-    """Start the process group of ``cfg.launcher`` on a machine without GPUs (gloo); on GPUs leave it to mmengine.
-
-    The configs' ``env_cfg.dist_cfg.backend`` is NCCL (what the toolboxes ship); without GPUs it becomes gloo and
-    the DDP wrapper gets ``device_ids=None`` (mmengine passes the local rank as a CUDA device).
-    """
-    import torch.distributed as dist
-    if cfg.launcher == 'none' or torch.cuda.is_available() or dist.is_initialized():
-        return
-    if cfg.launcher not in ('pytorch', 'slurm'):
-        raise ValueError(f'--launcher {cfg.launcher} needs GPUs here; on a CPU machine use --launcher pytorch '
-                         '(tools/dist_train.sh) or slurm (tools/slurm_train.sh)')
-    env_cfg = cfg.setdefault('env_cfg', {})
-    dist_cfg = dict(env_cfg.get('dist_cfg') or {})
-    backend = dist_cfg.pop('backend', 'nccl')
-    if backend == 'nccl':
-        backend = 'gloo'
-    if 'timeout' in dist_cfg:
-        dist_cfg['timeout'] = datetime.timedelta(seconds=dist_cfg['timeout'])
-    if cfg.launcher == 'slurm':
-        _slurm_environment()
-    dist.init_process_group(backend=backend, rank=int(os.environ['RANK']),
-                            world_size=int(os.environ['WORLD_SIZE']), **dist_cfg)
-    env_cfg['dist_cfg'] = dict(env_cfg.get('dist_cfg') or {}, backend=backend)
-    if cfg.get('model_wrapper_cfg') is None:
-        cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
-                                     find_unused_parameters=cfg.get('find_unused_parameters', False))
 
 
 def _replace_atomically(write, path: str) -> None:
@@ -139,13 +94,3 @@ class StepSeedHook(Hook):
         random.seed(seed)
         np.random.seed(seed)
         torch.manual_seed(seed)  # every CUDA device too
-
-
-def make_resumable(cfg) -> None:
-    """Swap the config's CheckpointHook for :class:`AtomicCheckpointHook` and add :class:`StepSeedHook`."""
-    checkpoint = cfg.get('default_hooks', {}).get('checkpoint')
-    if checkpoint is not None and checkpoint.get('type') in ('CheckpointHook', CheckpointHook):
-        checkpoint.type = 'AtomicCheckpointHook'
-    hooks = cfg.setdefault('custom_hooks', [])
-    if not any(hook.get('type') in ('StepSeedHook', StepSeedHook) for hook in hooks):
-        hooks.append(dict(type='StepSeedHook'))

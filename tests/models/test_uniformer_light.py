@@ -95,7 +95,7 @@ def test_layer_depth_of_the_class_token():
 
 
 @pytest.mark.parametrize('kwargs,message', [
-    (dict(arch='tiny'), r"Unknown UniFormer arch 'tiny'; choose one of \['xs', 'xxs'\]"),
+    (dict(arch='tiny'), r"Unknown UniFormerLight arch 'tiny'; choose one of \['xs', 'xxs'\]"),
     (dict(attn_mode='window'), 'global attention only'),
     (dict(arch=dict(TINY, prune_ratio=[[1, 0.5], [0.5, 0.5]])), 'one value per block of stages 3 and 4'),
     (dict(arch=dict(TINY, prune_ratio=[[0.5, 0.5, 0.5], [0.5, 0.5]])), 'first stage-3 block must have prune_ratio 1'),

@@ -11,31 +11,31 @@ from helpers import ROOT
 
 # (config, published GFLOPs) at the published input: det 800x1280, seg 512x2048, pose 256x192
 PUBLISHED_FLOPS = [
-    ('det/mask-rcnn_uniformer-s-h14_fpn_1x_coco.py', 269),
-    ('det/mask-rcnn_uniformer-b-h14_fpn_1x_coco.py', 399),
-    ('seg/fpn_uniformer-s_8xb4-80k_ade20k-512x512.py', 247),
-    ('seg/fpn_uniformer-s-w32-test_8xb4-80k_ade20k-512x512.py', 183),
-    ('seg/fpn_uniformer-s-h32-test_8xb4-80k_ade20k-512x512.py', 199),
-    ('seg/fpn_uniformer-b_8xb4-80k_ade20k-512x512.py', 471),
-    ('seg/fpn_uniformer-b-w32-test_8xb4-80k_ade20k-512x512.py', 310),
-    ('seg/fpn_uniformer-b-h32-test_8xb4-80k_ade20k-512x512.py', 350),
-    ('seg/fpn_uniformer-b-h14_8xb4-80k_ade20k-512x512.py', 328),
-    ('seg/upernet_uniformer-s_8xb2-160k_ade20k-512x512.py', 1004),
-    ('seg/upernet_uniformer-s-w32-test_8xb2-160k_ade20k-512x512.py', 939),
-    ('seg/upernet_uniformer-s-h32-test_8xb2-160k_ade20k-512x512.py', 955),
-    ('seg/upernet_uniformer-s-h14_8xb2-160k_ade20k-512x512.py', 947),
-    ('seg/upernet_uniformer-b_8xb2-160k_ade20k-512x512.py', 1227),
-    ('seg/upernet_uniformer-b-w32-test_8xb2-160k_ade20k-512x512.py', 1066),
-    ('seg/upernet_uniformer-b-h32-test_8xb2-160k_ade20k-512x512.py', 1106),
-    ('seg/upernet_uniformer-b-h14_8xb2-160k_ade20k-512x512.py', 1085),
-    ('pose/td-hm_uniformer-s_8xb128-210e_coco-256x192.py', 4.7),
-    ('pose/td-hm_uniformer-b_8xb128-210e_coco-256x192.py', 9.2),
+    ('det/uniformer/mask-rcnn_uniformer-s-h14_fpn_1x_coco.py', 269),
+    ('det/uniformer/mask-rcnn_uniformer-b-h14_fpn_1x_coco.py', 399),
+    ('seg/uniformer/fpn_uniformer-s_8xb4-80k_ade20k-512x512.py', 247),
+    ('seg/uniformer/fpn_uniformer-s-w32-test_8xb4-80k_ade20k-512x512.py', 183),
+    ('seg/uniformer/fpn_uniformer-s-h32-test_8xb4-80k_ade20k-512x512.py', 199),
+    ('seg/uniformer/fpn_uniformer-b_8xb4-80k_ade20k-512x512.py', 471),
+    ('seg/uniformer/fpn_uniformer-b-w32-test_8xb4-80k_ade20k-512x512.py', 310),
+    ('seg/uniformer/fpn_uniformer-b-h32-test_8xb4-80k_ade20k-512x512.py', 350),
+    ('seg/uniformer/fpn_uniformer-b-h14_8xb4-80k_ade20k-512x512.py', 328),
+    ('seg/uniformer/upernet_uniformer-s_8xb2-160k_ade20k-512x512.py', 1004),
+    ('seg/uniformer/upernet_uniformer-s-w32-test_8xb2-160k_ade20k-512x512.py', 939),
+    ('seg/uniformer/upernet_uniformer-s-h32-test_8xb2-160k_ade20k-512x512.py', 955),
+    ('seg/uniformer/upernet_uniformer-s-h14_8xb2-160k_ade20k-512x512.py', 947),
+    ('seg/uniformer/upernet_uniformer-b_8xb2-160k_ade20k-512x512.py', 1227),
+    ('seg/uniformer/upernet_uniformer-b-w32-test_8xb2-160k_ade20k-512x512.py', 1066),
+    ('seg/uniformer/upernet_uniformer-b-h32-test_8xb2-160k_ade20k-512x512.py', 1106),
+    ('seg/uniformer/upernet_uniformer-b-h14_8xb2-160k_ade20k-512x512.py', 1085),
+    ('pose/uniformer/td-hm_uniformer-s_8xb128-210e_coco-256x192.py', 4.7),
+    ('pose/uniformer/td-hm_uniformer-b_8xb128-210e_coco-256x192.py', 9.2),
 ]
 
 
 def _count(config, shape=None, **backbone):
-    from backbones.flops import count_model
-    from backbones.runtime import load_config
+    from backbones.cli.flops import count_model
+    from backbones.cli.config import load_config
     cfg = load_config(osp.join(ROOT, 'configs', config))
     cfg.model.backbone.update(backbone)
     return count_model(cfg, shape)
@@ -50,9 +50,9 @@ def test_flops_match_the_published_tables(config, published):
 def test_fpn_s_h14_cell_of_the_table_is_inconsistent():
     """The table's Semantic FPN S-h14 172G is below its own w32 cell (183G), which an h14 model (two global
     blocks) cannot be; the same backbone under UperNet matches its cell (947G), and FPN's head adds 86G."""
-    fpn = _count('seg/fpn_uniformer-s-h14_8xb4-80k_ade20k-512x512.py')
-    upernet = _count('seg/upernet_uniformer-s-h14_8xb2-160k_ade20k-512x512.py')
-    w32 = _count('seg/fpn_uniformer-s-w32-test_8xb4-80k_ade20k-512x512.py')
+    fpn = _count('seg/uniformer/fpn_uniformer-s-h14_8xb4-80k_ade20k-512x512.py')
+    upernet = _count('seg/uniformer/upernet_uniformer-s-h14_8xb2-160k_ade20k-512x512.py')
+    w32 = _count('seg/uniformer/fpn_uniformer-s-w32-test_8xb4-80k_ade20k-512x512.py')
     assert fpn['backbone_flops'] == upernet['backbone_flops']
     assert fpn['flops'] > w32['flops'] > 172e9
 

@@ -1,7 +1,8 @@
-"""Imported (``custom_imports``) by the training runs of tests/test_engine.py, never by the product.
+"""Imported (``custom_imports``) by the training runs of tests/engine/test_engine.py, never by the product.
 
-- ``RankRecordHook`` saves, per rank, the loss of every iteration and the final parameters: what the test
-  compares between ranks and between a 2-process and a 1-process run. (Buffers, the BatchNorm running
+- ``RankRecordHook`` saves, per rank, the loss and torch seed of every iteration, the final parameters and the
+  runner's hooks: what the tests compare between ranks, between a 2-process and a 1-process run, and check of
+  runs started by another toolbox's train script. (Buffers, the BatchNorm running
   statistics, are each rank's own under mmengine's DDP settings, broadcast_buffers=False; rank 0's are saved.)
 - With ``KILL_DURING_SAVE=<text>`` set, the first local file write whose path contains <text> writes half of
   its bytes and then SIGKILLs its process group (the run and its dataloader workers, as a scheduler would):
@@ -13,7 +14,7 @@ import signal
 import torch
 from mmengine.dist import get_rank
 from mmengine.fileio.backends import LocalBackend
-from mmengine.hooks import Hook
+from mmengine.hooks import CheckpointHook, Hook
 from mmengine.registry import HOOKS
 
 
@@ -21,14 +22,18 @@ from mmengine.registry import HOOKS
 class RankRecordHook(Hook):
 
     def before_run(self, runner):
-        self.losses = []
+        self.losses, self.torch_seeds = [], []
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
         self.losses.append(float(outputs['loss']))
+        self.torch_seeds.append(torch.initial_seed())
 
     def after_run(self, runner):
         model = runner.model.module if hasattr(runner.model, 'module') else runner.model
-        torch.save(dict(losses=self.losses, parameters=dict(model.named_parameters())),
+        checkpoint = [type(h).__name__ for h in runner.hooks if isinstance(h, CheckpointHook)]
+        hooks = dict(checkpoint=checkpoint[0] if checkpoint else None, all=[type(h).__name__ for h in runner.hooks])
+        torch.save(dict(losses=self.losses, torch_seeds=self.torch_seeds, seed=runner.seed, hooks=hooks,
+                        parameters=dict(model.named_parameters())),
                    os.path.join(runner.work_dir, f'rank{get_rank()}.pth'))
 
 

@@ -1,7 +1,7 @@
 """Layer-wise learning-rate decay for any model whose backbone has ``get_layer_depth``.
 
 mmdet / mmseg ship decay constructors tied to ConvNeXt and BEiT parameter names; this one asks the
-backbone (``UniFormer.get_layer_depth``) instead, so it serves every toolbox and every backbone of
+backbone (``PyramidBackbone.get_layer_depth``) instead, so it serves every toolbox and every backbone of
 this project. Registered in mmengine's root registry, so mmdet, mmseg and mmpose configs find it; named
 apart from mmpose's ViT-only ``LayerDecayOptimWrapperConstructor``, which would otherwise win in mmpose's scope.
 """
@@ -33,7 +33,7 @@ class LayerDepthDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         backbone = getattr(core, 'backbone', None)
         if not hasattr(backbone, 'get_layer_depth'):
             raise TypeError(f'LayerDepthDecayOptimWrapperConstructor needs model.backbone.get_layer_depth '
-                            f'(UniFormer has it); {type(backbone).__name__} has not.')
+                            f'(every backbone of this project has it); {type(backbone).__name__} has not.')
         rate = self.paramwise_cfg.get('layer_decay_rate', 1.0)
         no_decay_1d = self.paramwise_cfg.get('no_decay_1d', True)
         groups = {}

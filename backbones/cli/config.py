@@ -10,6 +10,8 @@ from typing import List, Optional
 
 from mmengine.config import Config, DictAction
 
+from ..checkpoint import allow_mmengine_checkpoint_types
+
 TOOLBOXES = ('mmdet', 'mmseg', 'mmpose')
 
 # What each toolbox's real data looks like, and the toy data the project makes instead.
@@ -45,7 +47,9 @@ def parse_tool_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None, work_dir: Optional[str] = None) -> Config:
-    """Read a config, apply ``--cfg-options`` and set ``work_dir`` the way mmdet's tools do."""
+    """Read a config, apply ``--cfg-options`` and set ``work_dir`` the way mmdet's tools do. Also lets
+    mmengine's own loads (``load_from``, ``--resume``) read mmengine checkpoints under torch >= 2.6."""
+    allow_mmengine_checkpoint_types()
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)

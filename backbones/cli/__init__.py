@@ -1,0 +1,1 @@
+"""What only the command-line tools use: config loading and dataset checks (:mod:`.config`), FLOPs (:mod:`.flops`)."""

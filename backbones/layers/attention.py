@@ -1,0 +1,62 @@
+"""Multi-head self-attention shared by the hybrid backbones: fused SDPA with an explicit math path for parity.
+
+Parameter names follow timm and the official UniFormer code (``qkv``, ``proj``), so official checkpoints load
+without renaming.
+"""
+from typing import Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Attention(nn.Module):
+    """Multi-head self-attention over a token sequence ``(B, N, C)``.
+
+    Args:
+        dim (int): Channels.
+        num_heads (int): Heads; ``dim`` must be divisible by it.
+        qkv_bias (bool): Bias in the qkv projection. Defaults to True.
+        qk_scale (float, optional): Overrides ``head_dim ** -0.5``.
+        attn_drop (float): Dropout on the attention weights. Defaults to 0.
+        proj_drop (float): Dropout after the output projection. Defaults to 0.
+        fused_attn (bool): Use ``F.scaled_dot_product_attention``; False keeps the explicit
+            math path (``softmax(q k^T * scale) v``) for parity tests. Defaults to True.
+    """
+
+    def __init__(self,
+                 dim: int,
+                 num_heads: int,
+                 qkv_bias: bool = True,
+                 qk_scale: Optional[float] = None,
+                 attn_drop: float = 0.,
+                 proj_drop: float = 0.,
+                 fused_attn: bool = True):
+        super().__init__()
+        if dim % num_heads:
+            raise ValueError(f'dim {dim} is not divisible by num_heads {num_heads}')
+        self.num_heads = num_heads
+        self.scale = qk_scale or (dim // num_heads)**-0.5
+        self.fused_attn = fused_attn
+        self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
+        self.attn_drop = attn_drop
+        self.proj = nn.Linear(dim, dim)
+        self.proj_drop = nn.Dropout(proj_drop)
+
+    def forward(self, x: torch.Tensor, return_cls_attn: bool = False):
+        """Attend over ``x`` ``(B, N, C)``; with ``return_cls_attn`` also return the attention weights of the
+        first (class) token over all tokens, averaged over heads, ``(B, N)`` (token pruning ranks by them)."""
+        B, N, C = x.shape
+        qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, C // self.num_heads)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (B, heads, N, head_dim)
+        drop = self.attn_drop if self.training else 0.
+        if self.fused_attn:
+            x = F.scaled_dot_product_attention(q, k, v, dropout_p=drop, scale=self.scale)
+            if return_cls_attn:  # one query row: cheap next to the fused product
+                cls_attn = (q[:, :, :1] @ k.transpose(-2, -1) * self.scale).softmax(dim=-1)[:, :, 0]
+        else:
+            attn = (q @ k.transpose(-2, -1) * self.scale).softmax(dim=-1)
+            cls_attn = attn[:, :, 0]
+            x = F.dropout(attn, drop) @ v
+        x = self.proj_drop(self.proj(x.transpose(1, 2).reshape(B, N, C)))
+        return (x, cls_attn.mean(dim=1)) if return_cls_attn else x

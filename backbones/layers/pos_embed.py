@@ -1,0 +1,57 @@
+"""Resizing learned position embeddings and relative-position biases to another input or window size.
+
+Checkpoints are trained at 224x224 (ImageNet) and used at detection sizes, or with other window sizes: the learned
+tables are interpolated over their 2-D grid, as mmpretrain's ``resize_pos_embed`` /
+``resize_relative_position_bias_table`` and detectron2's ViTDet ``get_rel_pos`` do.
+"""
+from typing import Tuple
+
+import torch
+import torch.nn.functional as F
+
+
+def resize_pos_embed(pos_embed: torch.Tensor, src_hw: Tuple[int, int], dst_hw: Tuple[int, int],
+                     num_prefix_tokens: int = 1, mode: str = 'bicubic') -> torch.Tensor:
+    """Interpolate an absolute position embedding from one patch grid to another.
+
+    Args:
+        pos_embed (Tensor): ``(1, num_prefix_tokens + H * W, C)``; the prefix (class / distillation tokens)
+            is kept as it is.
+        src_hw (tuple): ``(H, W)`` of the grid ``pos_embed`` was trained on.
+        dst_hw (tuple): The grid wanted.
+        num_prefix_tokens (int): Tokens before the grid. Defaults to 1.
+        mode (str): Interpolation mode of :func:`F.interpolate`. Defaults to ``'bicubic'``.
+
+    Returns:
+        Tensor: ``(1, num_prefix_tokens + dst_h * dst_w, C)``.
+    """
+    if pos_embed.dim() != 3 or pos_embed.shape[1] != num_prefix_tokens + src_hw[0] * src_hw[1]:
+        raise ValueError(f'pos_embed of shape {tuple(pos_embed.shape)} does not hold {num_prefix_tokens} prefix '
+                         f'tokens and a {src_hw[0]}x{src_hw[1]} grid')
+    if tuple(src_hw) == tuple(dst_hw):
+        return pos_embed
+    prefix, grid = pos_embed[:, :num_prefix_tokens], pos_embed[:, num_prefix_tokens:]
+    grid = grid.reshape(1, *src_hw, -1).permute(0, 3, 1, 2)
+    grid = F.interpolate(grid.float(), size=tuple(dst_hw), mode=mode, align_corners=False).to(pos_embed.dtype)
+    return torch.cat([prefix, grid.flatten(2).transpose(1, 2)], dim=1)
+
+
+def resize_rel_pos_bias_table(table: torch.Tensor, src_window: int, dst_window: int) -> torch.Tensor:
+    """Interpolate a Swin / BEiT relative-position bias table ``((2W-1)^2, heads)`` to another window side."""
+    src_len, dst_len = 2 * src_window - 1, 2 * dst_window - 1
+    if table.dim() != 2 or table.shape[0] != src_len * src_len:
+        raise ValueError(f'a relative-position bias table for window {src_window} has {src_len * src_len} rows, '
+                         f'got shape {tuple(table.shape)}')
+    if src_window == dst_window:
+        return table
+    grid = table.T.reshape(1, -1, src_len, src_len)
+    grid = F.interpolate(grid.float(), size=(dst_len, dst_len), mode='bicubic', align_corners=False)
+    return grid.reshape(-1, dst_len * dst_len).T.to(table.dtype)
+
+
+def resize_decomposed_rel_pos(rel_pos: torch.Tensor, length: int) -> torch.Tensor:
+    """Linearly interpolate a ViTDet / SAM decomposed relative position table ``(L, C)`` to ``(length, C)``."""
+    if rel_pos.shape[0] == length:
+        return rel_pos
+    out = F.interpolate(rel_pos.T.unsqueeze(0).float(), size=length, mode='linear', align_corners=False)
+    return out[0].T.to(rel_pos.dtype)

@@ -1,0 +1,6 @@
+"""The backbone families; importing this registers them in mmengine's root MODELS registry."""
+from .base import FAMILIES, PyramidBackbone, register_backbone
+from .uniformer import UniFormer
+from .uniformer_light import UniFormerLight
+
+__all__ = ['FAMILIES', 'PyramidBackbone', 'register_backbone', 'UniFormer', 'UniFormerLight']

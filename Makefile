@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.setup-done
 
-.PHONY: setup demo demo-seg demo-pose test bench
+.PHONY: setup demo demo-seg demo-pose test test-compat bench
 setup: $(STAMP)
 
 # Rebuilt only when the pins, the setup script or the package metadata change.
@@ -13,7 +13,7 @@ $(STAMP): requirements/pins.txt tools/setup_env.sh pyproject.toml
 	touch $@
 
 # The main job: toy COCO data, train the toy UniFormer Mask R-CNN, evaluate bbox / segm AP, draw the val set.
-TOY_DET  := configs/det/mask-rcnn_uniformer-toy_fpn_1x_toy-coco.py
+TOY_DET  := configs/det/uniformer/mask-rcnn_uniformer-toy_fpn_1x_toy-coco.py
 DEMO_DIR := work_dirs/demo_det
 demo: $(STAMP) data/toy_coco/annotations/instances_val.json
 	$(PY) tools/train.py $(TOY_DET) --work-dir $(DEMO_DIR)
@@ -26,7 +26,7 @@ data/toy_coco/annotations/instances_val.json: tools/make_toy_coco.py | $(STAMP)
 
 # Segmentation: toy ADE20K-layout data, train the toy UniFormer Semantic FPN (global attention), evaluate mIoU,
 # then evaluate the same checkpoint with window-32 and hybrid-32 attention, and draw the val set.
-TOY_SEG  := configs/seg/fpn_uniformer-toy_1xb8-800_toy-ade-256x256.py
+TOY_SEG  := configs/seg/uniformer/fpn_uniformer-toy_1xb8-800_toy-ade-256x256.py
 SEG_DIR  := work_dirs/demo_seg
 demo-seg: $(STAMP) data/toy_ade/annotations/validation/000000.png
 	$(PY) tools/train.py $(TOY_SEG) --work-dir $(SEG_DIR)
@@ -40,7 +40,7 @@ data/toy_ade/annotations/validation/000000.png: tools/make_toy_ade.py | $(STAMP)
 
 # Pose: toy stick-figure COCO-keypoint data, train the toy UniFormer top-down heatmap model, keypoint AP (OKS),
 # skeletons drawn on the val set.
-TOY_POSE := configs/pose/td-hm_uniformer-toy_1xb32-40e_toy-kpt-128x96.py
+TOY_POSE := configs/pose/uniformer/td-hm_uniformer-toy_1xb32-40e_toy-kpt-128x96.py
 POSE_DIR := work_dirs/demo_pose
 demo-pose: $(STAMP) data/toy_kpt/annotations/person_keypoints_val.json
 	$(PY) tools/train.py $(TOY_POSE) --work-dir $(POSE_DIR)
@@ -57,3 +57,15 @@ bench: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest tests -q
+
+# The oldest stack the project claims (requirements/compat.txt: torch 2.1.2, numpy 1.26, mmcv 2.1.0, ...), built by
+# the same script into .venv-compat/. Its setup also proves that a plain `pip install -e .` in an existing
+# OpenMMLab environment installs or changes nothing but the project. Then the model tests and one forward per toolbox.
+COMPAT_VENV  := .venv-compat
+COMPAT_STAMP := $(COMPAT_VENV)/.setup-done
+$(COMPAT_STAMP): requirements/compat.txt tools/setup_env.sh pyproject.toml
+	PYTHON=$(PYTHON) PINS=requirements/compat.txt VENV=$(COMPAT_VENV) PROJECT_DEPS=resolve bash tools/setup_env.sh
+	touch $@
+
+test-compat: $(COMPAT_STAMP)
+	$(COMPAT_VENV)/bin/python -m pytest -q tests/models tests/layers tests/test_plugin_import.py tests/test_compat.py

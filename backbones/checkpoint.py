@@ -74,12 +74,26 @@ def allow_mmengine_checkpoint_types() -> None:
         torch.serialization.add_safe_globals(checkpoint_safe_globals())
 
 
+@contextlib.contextmanager
+def _admitted_for_this_load():
+    """Admit :func:`checkpoint_safe_globals` inside the block, then restore torch's list exactly as it was (torch's
+    own ``safe_globals`` context would also remove what :func:`allow_mmengine_checkpoint_types` admitted before)."""
+    if not weights_only_by_default():
+        yield
+        return
+    before = torch.serialization.get_safe_globals()
+    torch.serialization.add_safe_globals(checkpoint_safe_globals())
+    try:
+        yield
+    finally:
+        torch.serialization.clear_safe_globals()
+        torch.serialization.add_safe_globals(before)
+
+
 def load_checkpoint_file(filename: str, map_location: str = 'cpu') -> Dict[str, Any]:
     """Read a checkpoint (local path or any URI mmengine understands), admitting the types of
     :func:`checkpoint_safe_globals` for this load only."""
-    scope = (torch.serialization.safe_globals(checkpoint_safe_globals())
-             if weights_only_by_default() else contextlib.nullcontext())
-    with scope:
+    with _admitted_for_this_load():
         ckpt = CheckpointLoader.load_checkpoint(filename, map_location=map_location)
     if not isinstance(ckpt, dict):
         raise ValueError(f'{filename} holds a {type(ckpt).__name__}, not a checkpoint dict')

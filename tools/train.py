@@ -14,7 +14,8 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from backbones.cli.config import add_common_arguments, check_datasets, load_config, parse_tool_args  # noqa: E402
+from backbones.cli.config import (add_common_arguments, check_datasets, check_pretrained, load_config,  # noqa: E402
+                                  parse_tool_args)
 from backbones.engine import init_distributed  # noqa: E402
 
 
@@ -37,6 +38,7 @@ def main():
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
     cfg.launcher = args.launcher
     check_datasets(cfg, splits=('train', 'val'))
+    check_pretrained(cfg, args.config)
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.loss_scale = 'dynamic'

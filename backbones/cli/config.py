@@ -18,16 +18,16 @@ TOOLBOXES = ('mmdet', 'mmseg', 'mmpose')
 LAYOUTS = {
     'mmdet': ('COCO: <data_root>/annotations/instances_{train,val}2017.json and <data_root>/{train,val}2017/*.jpg',
               'make demo  (or: python tools/make_toy_coco.py data/toy_coco, then '
-              'configs/det/mask-rcnn_uniformer-toy_fpn_1x_toy-coco.py)'),
+              'configs/det/uniformer/mask-rcnn_uniformer-toy_fpn_1x_toy-coco.py)'),
     'mmseg': ('ADE20K: <data_root>/images/{training,validation}/*.jpg and '
               '<data_root>/annotations/{training,validation}/*.png, data_root data/ade/ADEChallengeData2016',
               'make demo-seg  (or: python tools/make_toy_ade.py data/toy_ade, then '
-              'configs/seg/fpn_uniformer-toy_1xb8-800_toy-ade-256x256.py)'),
+              'configs/seg/uniformer/fpn_uniformer-toy_1xb8-800_toy-ade-256x256.py)'),
     'mmpose': ('COCO keypoints: <data_root>/annotations/person_keypoints_{train,val}2017.json, '
                '<data_root>/{train,val}2017/*.jpg and, for detected person boxes, '
                '<data_root>/person_detection_results/COCO_val2017_detections_AP_H_56_person.json',
                'make demo-pose  (or: python tools/make_toy_keypoints.py data/toy_kpt, then '
-               'configs/pose/td-hm_uniformer-toy_1xb32-40e_toy-kpt-128x96.py)'),
+               'configs/pose/uniformer/td-hm_uniformer-toy_1xb32-40e_toy-kpt-128x96.py)'),
 }
 
 
@@ -98,6 +98,30 @@ def check_datasets(cfg: Config, splits=('train', 'val', 'test')) -> None:
         f'train_dataloader.dataset.data_root=... val_dataloader.dataset.data_root=... '
         f'test_dataloader.dataset.data_root=...),\n'
         f'  or try the toy data: {toy}.')
+
+
+def _pretrained_files(node) -> List[str]:
+    """Local checkpoint paths of every ``Pretrained`` init_cfg in a model config."""
+    if isinstance(node, dict):
+        found = [node['checkpoint']] if node.get('type') == 'Pretrained' and node.get('checkpoint') else []
+        return found + [p for v in node.values() for p in _pretrained_files(v)]
+    if isinstance(node, (list, tuple)):
+        return [p for v in node for p in _pretrained_files(v)]
+    return []
+
+
+def check_pretrained(cfg: Config, config_path: str) -> None:
+    """Fail before datasets and models are built when a ``Pretrained`` checkpoint of the config is not on disk,
+    naming where the family's configs README says to get it."""
+    missing = sorted({p for p in _pretrained_files(cfg.get('model')) if '://' not in p and not osp.exists(p)})
+    if missing:
+        readme = osp.join(osp.dirname(osp.abspath(config_path)), 'README.md')
+        where = f'the table "Checkpoints" in {readme}' if osp.exists(readme) else "the family's configs README"
+        raise FileNotFoundError(
+            f'Pretrained checkpoint not found: {", ".join(missing)} (cwd: {os.getcwd()}).\n'
+            f'  This config starts its backbone from it; {where} names the official file and where it is published.\n'
+            f'  Put it there, point model.backbone.init_cfg.checkpoint at your copy, or train from scratch with '
+            f'--cfg-options model.backbone.init_cfg=None.')
 
 
 def enable_visualization(cfg: Config, show_dir: Optional[str], show: bool = False, wait_time: float = 2) -> None:

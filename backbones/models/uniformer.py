@@ -238,8 +238,3 @@ def describe_uniformer_arch(arch: dict, cls_token: bool) -> dict:
     """The shape-visible part of resolved arch settings, comparable with describe_uniformer_state_dict."""
     return dict(depths=list(arch['depths']), embed_dims=list(arch['embed_dims']), conv_stem=bool(arch['conv_stem']),
                 layer_scale=arch['layer_scale'] is not None, cls_token=cls_token)
-
-
-def convert_official_uniformer(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-    """Official UniFormer weights -> this project's (``UniFormer.convert_checkpoint``)."""
-    return UniFormer.convert_checkpoint(state_dict)

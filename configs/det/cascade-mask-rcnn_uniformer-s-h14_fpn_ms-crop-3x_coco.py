@@ -1,6 +1,2 @@
-# Cascade Mask R-CNN (4-conv-1-fc heads, GIoU), UniFormer-S-h14, 3x + multi-scale/crop, COCO:
-# 52.1 box / 45.2 mask AP, 79M, 747G (official).
-_base_ = [
-    './_base_/cascade-mask-rcnn_uniformer_fpn.py', './_base_/coco_instance_ms-crop.py',
-    './_base_/schedule_adamw_3x.py', 'mmdet::_base_/default_runtime.py'
-]
+# Moved to configs/det/uniformer/cascade-mask-rcnn_uniformer-s-h14_fpn_ms-crop-3x_coco.py; this path keeps working.
+_base_ = './uniformer/cascade-mask-rcnn_uniformer-s-h14_fpn_ms-crop-3x_coco.py'

@@ -1,5 +1,2 @@
-# Mask R-CNN, UniFormer-S, hybrid attention with 14x14 windows, 1x, COCO: 45.6 box / 41.6 mask AP, 41M, 269G (official).
-_base_ = [
-    './_base_/mask-rcnn_uniformer_fpn.py', 'mmdet::_base_/datasets/coco_instance.py', './_base_/schedule_adamw_1x.py',
-    'mmdet::_base_/default_runtime.py'
-]
+# Moved to configs/det/uniformer/mask-rcnn_uniformer-s-h14_fpn_1x_coco.py; this path keeps working.
+_base_ = './uniformer/mask-rcnn_uniformer-s-h14_fpn_1x_coco.py'

@@ -1,7 +1,2 @@
-# Mask R-CNN, UniFormer-S-h14, 3x + multi-scale/crop, COCO: 48.2 box / 43.4 mask AP, 41M, 269G (official).
-_base_ = [
-    './_base_/mask-rcnn_uniformer_fpn.py', './_base_/coco_instance_ms-crop.py', './_base_/schedule_adamw_3x.py',
-    'mmdet::_base_/default_runtime.py'
-]
-
-model = dict(backbone=dict(drop_path_rate=0.1))
+# Moved to configs/det/uniformer/mask-rcnn_uniformer-s-h14_fpn_ms-crop-3x_coco.py; this path keeps working.
+_base_ = './uniformer/mask-rcnn_uniformer-s-h14_fpn_ms-crop-3x_coco.py'

@@ -1,2 +1,2 @@
-# The name users were promised: Mask R-CNN, UniFormer-S-h14, 3x + multi-scale/crop on COCO.
-_base_ = './mask-rcnn_uniformer-s-h14_fpn_ms-crop-3x_coco.py'
+# Name promised first (S-h14, 3x+MS), now configs/det/uniformer/mask-rcnn_uniformer-s-h14_fpn_ms-crop-3x_coco.py.
+_base_ = './uniformer/mask-rcnn_uniformer-s-h14_fpn_ms-crop-3x_coco.py'

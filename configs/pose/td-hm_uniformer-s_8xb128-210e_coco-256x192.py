@@ -1,2 +1,2 @@
-# UniFormer-S, 256x192, COCO val AP 74.0, 4.7 GFLOPs (official).
-_base_ = './_base_/td-hm_uniformer.py'
+# Moved to configs/pose/uniformer/td-hm_uniformer-s_8xb128-210e_coco-256x192.py; this path keeps working.
+_base_ = './uniformer/td-hm_uniformer-s_8xb128-210e_coco-256x192.py'

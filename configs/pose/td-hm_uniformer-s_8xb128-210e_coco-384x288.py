@@ -1,2 +1,2 @@
-# UniFormer-S, 384x288, COCO val AP 75.9, 11.1 GFLOPs (official).
-_base_ = './_base_/td-hm_uniformer_384x288.py'
+# Moved to configs/pose/uniformer/td-hm_uniformer-s_8xb128-210e_coco-384x288.py; this path keeps working.
+_base_ = './uniformer/td-hm_uniformer-s_8xb128-210e_coco-384x288.py'

@@ -1,6 +1,2 @@
-# UperNet, UniFormer-S, trained and tested with global attention, ADE20K: 47.6 mIoU (48.5 MS), 52M (official).
-_base_ = [
-    './_base_/upernet_uniformer.py', 'mmseg::_base_/datasets/ade20k.py', 'mmseg::_base_/default_runtime.py',
-    './_base_/schedule_upernet_160k.py'
-]
-train_dataloader = dict(batch_size=2)
+# Moved to configs/seg/uniformer/upernet_uniformer-s_8xb2-160k_ade20k-512x512.py; this path keeps working.
+_base_ = './uniformer/upernet_uniformer-s_8xb2-160k_ade20k-512x512.py'

@@ -20,7 +20,7 @@ from helpers import ROOT
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 from make_toy_coco import write_split  # noqa: E402
 
-TOY = osp.join(ROOT, 'configs/det/mask-rcnn_uniformer-toy_fpn_1x_toy-coco.py')
+TOY = osp.join(ROOT, 'configs/det/uniformer/mask-rcnn_uniformer-toy_fpn_1x_toy-coco.py')
 
 
 @pytest.fixture(scope='module')
@@ -125,8 +125,9 @@ def test_sigkilled_run_resumes_to_the_weights_of_an_uninterrupted_run(toy_coco, 
     assert not (killed / f'iter_{iters}.pth').exists()
 
     _run(_train(config, killed, iters, '--resume'), tmp_path)
-    whole = torch.load(tmp_path / 'whole' / f'iter_{iters}.pth')['state_dict']
-    _assert_same_weights(whole, torch.load(killed / f'iter_{iters}.pth')['state_dict'])
+    from backbones.checkpoint import load_checkpoint_file
+    whole = load_checkpoint_file(str(tmp_path / 'whole' / f'iter_{iters}.pth'))['state_dict']
+    _assert_same_weights(whole, load_checkpoint_file(str(killed / f'iter_{iters}.pth'))['state_dict'])
     assert _logged_losses(killed) == _logged_losses(tmp_path / 'whole')
 
 

@@ -2,7 +2,7 @@
 them (fvcore's rules via mmengine's FlopAnalyzer, plus the attention matrix products of fused attention, which
 it skips; checkpointed blocks counted; one multiply-add = one flop).
 
-    python tools/analysis/get_flops.py configs/det/mask-rcnn_uniformer-s-h14_fpn_1x_coco.py [--shape 800 1280]
+    python tools/analysis/get_flops.py configs/det/uniformer/mask-rcnn_uniformer-s-h14_fpn_1x_coco.py [--shape 800 1280]
         [--cfg-options model.backbone.attn_mode=window ...]
 
 Default input (H x W, as the published tables): det 800x1280, seg 512x2048, pose the codec's input size (e.g. 256x192).

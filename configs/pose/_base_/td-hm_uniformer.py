@@ -24,6 +24,15 @@ val_dataloader = dict(batch_size=256)
 test_dataloader = val_dataloader
 auto_scale_lr = dict(base_batch_size=1024)
 
+# The project's runner hooks, which `import backbones` (custom_imports above) registers in mmengine's root HOOKS
+# registry, so they work under this project's tools and mmpose's own alike: AtomicCheckpointHook is mmengine's
+# CheckpointHook (the base's interval=10, save_best='coco/AP' are kept by the merge) writing checkpoints and
+# last_checkpoint atomically; StepSeedHook reseeds the random generators before every iteration, so a resumed run
+# continues exactly. They are set here, not in a runtime base of ours: mmpose's runtime reaches every pose config
+# through the ResNet-50 config above, and mmengine refuses a key defined by two bases of one config.
+default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'))
+custom_hooks = [dict(type='SyncBuffersHook'), dict(type='StepSeedHook')]  # mmpose's runtime has SyncBuffersHook
+
 # mmpose 1.3.2's OpenCV drawing calls int() on a 1-element array, which numpy 2.4 refuses
 # ("only 0-dimensional arrays can be converted to Python scalars"); its matplotlib path draws the same picture.
 visualizer = dict(backend='matplotlib')

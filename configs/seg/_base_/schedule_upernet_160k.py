@@ -2,6 +2,9 @@
 # warm-up from 1e-6, then poly (power 1) to 0 at 160k iterations. Batch: 8 GPUs x 2 images (set in the configs).
 _base_ = 'mmseg::_base_/schedules/schedule_160k.py'
 
+# mmseg's checkpoint hook (by_epoch=False, every 16000 iterations) written atomically (see ./default_runtime.py)
+default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'))
+
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',

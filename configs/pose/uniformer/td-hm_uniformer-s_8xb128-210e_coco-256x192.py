@@ -1,0 +1,2 @@
+# UniFormer-S, 256x192, COCO val AP 74.0, 4.7 GFLOPs (official).
+_base_ = '../_base_/td-hm_uniformer.py'

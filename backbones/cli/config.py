@@ -6,6 +6,7 @@ One set of tools serves mmdet, mmseg and mmpose configs: the toolbox is the conf
 import argparse
 import os
 import os.path as osp
+from glob import glob
 from typing import List, Optional
 
 from mmengine.config import Config, DictAction
@@ -115,8 +116,12 @@ def check_pretrained(cfg: Config, config_path: str) -> None:
     naming where the family's configs README says to get it."""
     missing = sorted({p for p in _pretrained_files(cfg.get('model')) if '://' not in p and not osp.exists(p)})
     if missing:
-        readme = osp.join(osp.dirname(osp.abspath(config_path)), 'README.md')
-        where = f'the table "Checkpoints" in {readme}' if osp.exists(readme) else "the family's configs README"
+        # the family README next to the config, or, for an alias at an old path, in the family folders beside it
+        folder = osp.dirname(osp.abspath(config_path))
+        readmes = [osp.join(folder, 'README.md')] + sorted(glob(osp.join(folder, '*', 'README.md')))
+        names = [osp.basename(p) for p in missing]
+        readme = next((r for r in readmes if osp.exists(r) and any(n in open(r).read() for n in names)), None)
+        where = f'the table "Checkpoints" in {readme}' if readme else "the family's configs README"
         raise FileNotFoundError(
             f'Pretrained checkpoint not found: {", ".join(missing)} (cwd: {os.getcwd()}).\n'
             f'  This config starts its backbone from it; {where} names the official file and where it is published.\n'

@@ -112,7 +112,7 @@ def _pretrained_files(node) -> List[str]:
 
 
 def check_pretrained(cfg: Config, config_path: str) -> None:
-    """Fail before datasets and models are built when a ``Pretrained`` checkpoint of the config is not on disk,
+    """Fail before any model is built when a ``Pretrained`` checkpoint of the config is not on disk,
     naming where the family's configs README says to get it."""
     missing = sorted({p for p in _pretrained_files(cfg.get('model')) if '://' not in p and not osp.exists(p)})
     if missing:

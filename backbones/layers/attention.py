@@ -3,11 +3,13 @@
 Parameter names follow timm and the official UniFormer code (``qkv``, ``proj``), so official checkpoints load
 without renaming.
 """
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from .pos_embed import decomposed_rel_pos_bias
 
 
 class Attention(nn.Module):
@@ -22,6 +24,9 @@ class Attention(nn.Module):
         proj_drop (float): Dropout after the output projection. Defaults to 0.
         fused_attn (bool): Use ``F.scaled_dot_product_attention``; False keeps the explicit
             math path (``softmax(q k^T * scale) v``) for parity tests. Defaults to True.
+        rel_pos_size (tuple, optional): ``(H, W)`` of the token map the decomposed relative position tables
+            (``rel_pos_h`` / ``rel_pos_w``, ViTDet / SAM; zero-initialised) are sized for; other sizes resize them
+            linearly. None: no relative position. Defaults to None.
     """
 
     def __init__(self,
@@ -31,7 +36,8 @@ class Attention(nn.Module):
                  qk_scale: Optional[float] = None,
                  attn_drop: float = 0.,
                  proj_drop: float = 0.,
-                 fused_attn: bool = True):
+                 fused_attn: bool = True,
+                 rel_pos_size: Optional[Tuple[int, int]] = None):
         super().__init__()
         if dim % num_heads:
             raise ValueError(f'dim {dim} is not divisible by num_heads {num_heads}')
@@ -42,20 +48,30 @@ class Attention(nn.Module):
         self.attn_drop = attn_drop
         self.proj = nn.Linear(dim, dim)
         self.proj_drop = nn.Dropout(proj_drop)
+        self.rel_pos_h = self.rel_pos_w = None
+        if rel_pos_size is not None:
+            head_dim = dim // num_heads
+            self.rel_pos_h = nn.Parameter(torch.zeros(2 * rel_pos_size[0] - 1, head_dim))
+            self.rel_pos_w = nn.Parameter(torch.zeros(2 * rel_pos_size[1] - 1, head_dim))
 
-    def forward(self, x: torch.Tensor, return_cls_attn: bool = False):
+    def forward(self, x: torch.Tensor, return_cls_attn: bool = False, hw: Optional[Tuple[int, int]] = None):
         """Attend over ``x`` ``(B, N, C)``; with ``return_cls_attn`` also return the attention weights of the
-        first (class) token over all tokens, averaged over heads, ``(B, N)`` (token pruning ranks by them)."""
+        first (class) token over all tokens, averaged over heads, ``(B, N)`` (token pruning ranks by them).
+        With relative position, ``x`` is an ``hw = (H, W)`` token map."""
         B, N, C = x.shape
         qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, C // self.num_heads)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (B, heads, N, head_dim)
         drop = self.attn_drop if self.training else 0.
+        bias = None
+        if self.rel_pos_h is not None:
+            bias = decomposed_rel_pos_bias(q, self.rel_pos_h, self.rel_pos_w, hw)
         if self.fused_attn:
-            x = F.scaled_dot_product_attention(q, k, v, dropout_p=drop, scale=self.scale)
+            x = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=drop, scale=self.scale)
             if return_cls_attn:  # one query row: cheap next to the fused product
                 cls_attn = (q[:, :, :1] @ k.transpose(-2, -1) * self.scale).softmax(dim=-1)[:, :, 0]
         else:
-            attn = (q @ k.transpose(-2, -1) * self.scale).softmax(dim=-1)
+            attn = q @ k.transpose(-2, -1) * self.scale
+            attn = (attn if bias is None else attn + bias).softmax(dim=-1)
             cls_attn = attn[:, :, 0]
             x = F.dropout(attn, drop) @ v
         x = self.proj_drop(self.proj(x.transpose(1, 2).reshape(B, N, C)))

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 
 def resize_pos_embed(pos_embed: torch.Tensor, src_hw: Tuple[int, int], dst_hw: Tuple[int, int],
-                     num_prefix_tokens: int = 1, mode: str = 'bicubic') -> torch.Tensor:
+                     num_prefix_tokens: int = 1, mode: str = 'bicubic', antialias: bool = False) -> torch.Tensor:
     """Interpolate an absolute position embedding from one patch grid to another.
 
     Args:
@@ -21,6 +21,8 @@ def resize_pos_embed(pos_embed: torch.Tensor, src_hw: Tuple[int, int], dst_hw: T
         dst_hw (tuple): The grid wanted.
         num_prefix_tokens (int): Tokens before the grid. Defaults to 1.
         mode (str): Interpolation mode of :func:`F.interpolate`. Defaults to ``'bicubic'``.
+        antialias (bool): As :func:`F.interpolate`'s; timm's ``resample_abs_pos_embed`` sets it, detectron2,
+            mmseg and mmpretrain do not (it changes upsampling too: a different bicubic kernel). Defaults to False.
 
     Returns:
         Tensor: ``(1, num_prefix_tokens + dst_h * dst_w, C)``.
@@ -32,7 +34,8 @@ def resize_pos_embed(pos_embed: torch.Tensor, src_hw: Tuple[int, int], dst_hw: T
         return pos_embed
     prefix, grid = pos_embed[:, :num_prefix_tokens], pos_embed[:, num_prefix_tokens:]
     grid = grid.reshape(1, *src_hw, -1).permute(0, 3, 1, 2)
-    grid = F.interpolate(grid.float(), size=tuple(dst_hw), mode=mode, align_corners=False).to(pos_embed.dtype)
+    grid = F.interpolate(grid.float(), size=tuple(dst_hw), mode=mode, align_corners=False,
+                         antialias=antialias).to(pos_embed.dtype)
     return torch.cat([prefix, grid.flatten(2).transpose(1, 2)], dim=1)
 
 
@@ -55,3 +58,33 @@ def resize_decomposed_rel_pos(rel_pos: torch.Tensor, length: int) -> torch.Tenso
         return rel_pos
     out = F.interpolate(rel_pos.T.unsqueeze(0).float(), size=length, mode='linear', align_corners=False)
     return out[0].T.to(rel_pos.dtype)
+
+
+def decomposed_rel_pos_bias(q: torch.Tensor, rel_pos_h: torch.Tensor, rel_pos_w: torch.Tensor,
+                            hw: Tuple[int, int]) -> torch.Tensor:
+    """The attention bias of ViTDet / SAM's decomposed relative position (from MViTv2), for self-attention on an
+    ``H x W`` token map.
+
+    Args:
+        q (Tensor): Unscaled queries ``(B, heads, H * W, head_dim)``.
+        rel_pos_h, rel_pos_w (Tensor): Tables ``(L, head_dim)``, linearly resized to ``2H - 1`` / ``2W - 1`` rows
+            when they have another length (as detectron2's ``get_rel_pos``).
+        hw (tuple): ``(H, W)``.
+
+    Returns:
+        Tensor: ``(B, heads, H * W, H * W)``, added to ``q k^T * scale`` before the softmax.
+    """
+    H, W = hw
+    Rh = _relative_table(rel_pos_h, H)
+    Rw = _relative_table(rel_pos_w, W)
+    r_q = q.reshape(*q.shape[:2], H, W, q.shape[-1])
+    rel_h = torch.einsum('bnhwc,hkc->bnhwk', r_q, Rh)
+    rel_w = torch.einsum('bnhwc,wkc->bnhwk', r_q, Rw)
+    return (rel_h[..., :, None] + rel_w[..., None, :]).reshape(*q.shape[:2], H * W, H * W)
+
+
+def _relative_table(rel_pos: torch.Tensor, size: int) -> torch.Tensor:
+    """``(size, size, C)``: the table row for every (query, key) offset along one axis of ``size`` tokens."""
+    table = resize_decomposed_rel_pos(rel_pos, 2 * size - 1)
+    coords = torch.arange(size, device=rel_pos.device)
+    return table[(coords[:, None] - coords[None, :] + size - 1)]

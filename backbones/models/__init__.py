@@ -2,5 +2,9 @@
 from .base import FAMILIES, PyramidBackbone, register_backbone
 from .uniformer import UniFormer
 from .uniformer_light import UniFormerLight
+from .necks import SimplePyramidNeck
+from .vit import ViT
 
-__all__ = ['FAMILIES', 'PyramidBackbone', 'register_backbone', 'UniFormer', 'UniFormerLight']
+__all__ = [
+    'FAMILIES', 'PyramidBackbone', 'register_backbone', 'UniFormer', 'UniFormerLight', 'ViT', 'SimplePyramidNeck'
+]

@@ -90,7 +90,7 @@ class PyramidBackbone(BaseModule):
         self.pretrained_cfgs = [c for c in cfgs if c.get('type') == 'Pretrained']
         super().__init__(init_cfg=[c for c in cfgs if c.get('type') != 'Pretrained'] or self.default_init_cfg)
         self.arch = self.resolve_arch(arch)
-        depths = self.arch['depths']
+        depths = self.stage_depths(self.arch)
         self.num_stages = len(self.strides)
         if len(depths) != self.num_stages:
             raise ValueError(f'{type(self).__name__} has {self.num_stages} stages: depths needs {self.num_stages} '
@@ -99,9 +99,9 @@ class PyramidBackbone(BaseModule):
         self.attn_mode, self.window_size = attn_mode, window_size
         self.window_sizes = self.resolve_window_sizes(depths, attn_mode, window_size)
         self.out_indices = self._resolve_out_indices(out_indices)
-        if not -1 <= frozen_stages <= self.num_stages:
-            raise ValueError(f'frozen_stages must be in -1..{self.num_stages} (-1: none, 0: stem, k: stem + stages '
-                             f'1..k), got {frozen_stages}')
+        if not -1 <= frozen_stages <= self.num_freezable:
+            raise ValueError(f'frozen_stages must be in -1..{self.num_freezable} (-1: none, 0: stem, k: stem + '
+                             f'{self.freeze_unit}s 1..k), got {frozen_stages}')
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.cp_blocks = self._resolve_with_cp(with_cp, depths)
@@ -128,6 +128,16 @@ class PyramidBackbone(BaseModule):
     @classmethod
     def check_arch(cls, arch: dict) -> None:
         """Family-specific validation of resolved arch settings (raise ValueError naming the problem)."""
+
+    @classmethod
+    def stage_depths(cls, arch: dict) -> List[int]:
+        """Blocks per stage of resolved arch settings."""
+        return list(arch['depths'])
+
+    @classmethod
+    def hybrid_global(cls, index: int, depth: int) -> bool:
+        """Whether block ``index`` of a windowed stage of ``depth`` blocks stays global in ``'hybrid'`` mode."""
+        return (index + 1) % cls.hybrid_global_every == 0
 
     @classmethod
     def resolve_window_sizes(cls, depths: Sequence[int], attn_mode: Union[str, Sequence[Sequence[int]]],
@@ -158,7 +168,7 @@ class PyramidBackbone(BaseModule):
         def size(stage: int, j: int) -> int:
             if attn_mode == 'global' or stage not in cls.window_stages:
                 return 0
-            if attn_mode == 'hybrid' and (j + 1) % cls.hybrid_global_every == 0:
+            if attn_mode == 'hybrid' and cls.hybrid_global(j, depths[stage]):
                 return 0
             return window_size
 
@@ -223,6 +233,10 @@ class PyramidBackbone(BaseModule):
                 for i in self.out_indices]
 
     # ---- forward --------------------------------------------------------------------------------
+    def min_input_side(self) -> int:
+        """The smallest input side the requested outputs need."""
+        return self.strides[self.out_indices[-1]]
+
     def check_input(self, x: torch.Tensor) -> None:
         """Refuse what the network cannot take, naming the expected form, instead of failing deep inside."""
         if not isinstance(x, torch.Tensor):
@@ -237,7 +251,7 @@ class PyramidBackbone(BaseModule):
         if x.shape[1] != self.in_channels:
             raise ValueError(f'{type(self).__name__} was built for {self.in_channels} input channels, got '
                              f'{x.shape[1]} (shape {tuple(x.shape)}; channels go second, NCHW)')
-        need = self.strides[self.out_indices[-1]]
+        need = self.min_input_side()
         if x.shape[2] < need or x.shape[3] < need:
             raise ValueError(f'input {x.shape[2]}x{x.shape[3]} is smaller than the stride of the last requested '
                              f'output ({need}): resize or pad the images to at least {need}x{need}')
@@ -273,6 +287,13 @@ class PyramidBackbone(BaseModule):
         return block(*inputs)
 
     # ---- training behaviour ---------------------------------------------------------------------
+    freeze_unit = 'stage'
+
+    @property
+    def num_freezable(self) -> int:
+        """The largest ``frozen_stages``."""
+        return self.num_stages
+
     def stage_members(self, stage: int) -> List[str]:
         """Attribute names (modules or parameters) of ``stage``: 0 is the stem, k the k-th stage."""
         if stage == 0:
@@ -282,7 +303,9 @@ class PyramidBackbone(BaseModule):
     def _freeze_stages(self) -> None:
         for stage in range(self.frozen_stages + 1):
             for name in self.stage_members(stage):
-                member = getattr(self, name, None)
+                member = self
+                for part in name.split('.'):
+                    member = getattr(member, part, None)
                 if isinstance(member, nn.Parameter):
                     member.requires_grad = False
                 elif isinstance(member, nn.Module):
@@ -303,7 +326,7 @@ class PyramidBackbone(BaseModule):
     @property
     def num_layers(self) -> int:
         """Layer ids run 0 (stem) .. ``num_layers``; parameters outside the backbone get ``num_layers + 1``."""
-        return sum(self.arch['depths'])
+        return sum(self.stage_depths(self.arch))
 
     def layer_id(self, name: str) -> Optional[int]:
         """Layer id of a backbone parameter name (no prefix), in the standard layout: the stem is 0, block ``j`` of
@@ -371,21 +394,30 @@ class PyramidBackbone(BaseModule):
         state_dict = self.convert_checkpoint(extract_state_dict(ckpt, prefix))
         self.warn_if_arch_differs(ckpt, filename)
         missing, unexpected = self.load_state_dict(state_dict, strict=False)
-        out_norms = {f'norm{i + 1}' for i in self.out_indices}
-        fresh_norms = [k for k in missing if k.split('.')[0] in out_norms]
-        missing = [k for k in missing if k not in fresh_norms]
+        fresh = [k for k in missing if self.new_in_dense_use(k)]
+        missing = [k for k in missing if k not in fresh]
         n_loaded = len(state_dict) - len(unexpected)
         if n_loaded == 0:
             raise ValueError(f'Nothing of {filename} fits this {name} ({len(unexpected)} unexpected keys, '
                              f'e.g. {unexpected[:3]}); is it a {name} checkpoint?')
         logger.info(f'{name}: loaded {n_loaded} tensors from {filename}')
-        if fresh_norms:
-            logger.info(f'{name}: output norms not in the checkpoint, initialised fresh: {sorted(fresh_norms)}')
+        if fresh:
+            logger.info(f'{name}: {len(fresh)} keys that ImageNet classifiers do not have (added for dense '
+                        f'prediction), initialised fresh: {sorted(fresh)}')
         if missing:
             logger.warning(f'{name}: {len(missing)} keys MISSING from {filename}, left at their '
                            f'initialisation: {missing}')
         if unexpected:
             logger.warning(f'{name}: {len(unexpected)} UNEXPECTED keys in {filename}, ignored: {unexpected}')
+
+    def new_in_dense_use(self, key: str) -> bool:
+        """Whether a parameter is one this family adds for dense prediction (an ImageNet checkpoint cannot have
+        it): the output norms of the standard layout."""
+        return key.split('.')[0] in {f'norm{i + 1}' for i in self.out_indices}
+
+    def fit_state_dict(self, state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """Adapt a converted state dict to this instance's shapes (e.g. resize position tables); default as is."""
+        return state_dict
 
     def warn_if_arch_differs(self, ckpt: dict, filename: str) -> None:
         """What shapes cannot show (e.g. head_dim): warn when the arch recorded by tools/convert_checkpoint.py in
@@ -409,6 +441,7 @@ class PyramidBackbone(BaseModule):
         own = {k[len(prefix):]: state_dict.pop(k) for k in keys}
         unused_norms = tuple(f'norm{i + 1}.' for i in range(self.num_stages) if i not in self.out_indices)
         converted = {k: v for k, v in self.convert_checkpoint(own).items() if not k.startswith(unused_norms)}
+        converted = self.fit_state_dict(converted)
         state_dict.update({prefix + k: v for k, v in converted.items()})
         found = self.describe_state_dict(converted)
         if found is not None:

@@ -3,7 +3,7 @@ sizes, feature_info, with_cp validation, checkpoint unwrapping and the family re
 import pytest
 import torch
 
-from backbones import FAMILIES, UniFormer, UniFormerLight
+from backbones import FAMILIES, UniFormer, UniFormerLight, ViT
 from backbones.checkpoint import extract_state_dict
 from backbones.models.base import PyramidBackbone
 
@@ -20,9 +20,9 @@ def _build(family, arch, **kwargs):
     return model
 
 
-def test_both_families_are_registered_pyramid_backbones():
+def test_every_family_is_a_registered_pyramid_backbone():
     from mmengine.registry import MODELS
-    assert FAMILIES == {'UniFormer': UniFormer, 'UniFormerLight': UniFormerLight}
+    assert FAMILIES == {'UniFormer': UniFormer, 'UniFormerLight': UniFormerLight, 'ViT': ViT}
     for name, family in FAMILIES.items():
         assert issubclass(family, PyramidBackbone) and MODELS.get(name) is family
     assert not issubclass(UniFormerLight, UniFormer)

@@ -74,7 +74,7 @@ step "torch $(pin torch) + torchvision $(pin torchvision) (a large download the 
 "${PIP[@]}" torch torchvision
 
 step "mmengine and the OpenMMLab runtime needs"
-"${PIP[@]}" mmengine ftfy regex json_tricks munkres scipy matplotlib opencv-python pycocotools pytest
+"${PIP[@]}" mmengine ftfy regex json_tricks munkres scipy matplotlib opencv-python pycocotools pytest timm
 
 # ---- mmcv with its C++ ops, compiled once per (mmcv, torch, python) -----------------------------
 MMCV=$(pin mmcv)

@@ -28,6 +28,7 @@ from .base import PyramidBackbone, register_backbone
 
 # what classifiers and MAE pretraining have and a dense backbone does not use
 UNUSED_KEYS = ('head.', 'head_dist.', 'fc_norm.', 'pre_logits.', 'decoder', 'mask_token')
+PYRAMID_SCALES = (4, 2, 1, 0.5)
 
 
 class LayerScale(nn.Module):
@@ -104,6 +105,7 @@ class ViTStem(nn.Module):
 def rescale_layer(scale: float, dim: int) -> nn.Module:
     """ViTDet's simple-pyramid resampling of a stride-s map to stride ``s / scale``: 4 -> deconv, LN, GELU, deconv
     (``dim / 4`` channels); 2 -> deconv (``dim / 2``); 1 -> as it is; 0.5 -> 2x2 max-pool."""
+    assert scale in PYRAMID_SCALES, scale
     if scale == 4:
         return nn.Sequential(
             nn.ConvTranspose2d(dim, dim // 2, 2, 2), LayerNorm2d(dim // 2), nn.GELU(),
@@ -112,9 +114,7 @@ def rescale_layer(scale: float, dim: int) -> nn.Module:
         return nn.ConvTranspose2d(dim, dim // 2, 2, 2)
     if scale == 1:
         return nn.Identity()
-    if scale == 0.5:
-        return nn.MaxPool2d(2, 2)
-    raise ValueError(f'pyramid scales must be among 4, 2, 1, 0.5 (ViTDet\'s simple pyramid), got {scale}')
+    return nn.MaxPool2d(2, 2)
 
 
 def rescaled_channels(scale: float, dim: int) -> int:
@@ -236,6 +236,9 @@ class ViT(PyramidBackbone):
         self.num_prefix_tokens = int(with_cls_token) + int(with_dist_token)
         self.final_norm, self.antialias_pos_embed = final_norm, antialias_pos_embed
         for scale in self.pyramid_scales:
+            if scale not in PYRAMID_SCALES:
+                raise ValueError(f'pyramid scales must be among {PYRAMID_SCALES} (ViTDet\'s simple pyramid), got '
+                                 f'{scale}')
             if (patch / scale) % 1:
                 raise ValueError(f'pyramid scale {scale} at patch {patch} gives stride {patch / scale}; use a '
                                  f'patch size divisible by 4 (arch=dict(..., patch_size=16)) or pyramid=None')

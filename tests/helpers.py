@@ -31,13 +31,13 @@ def shrink(obj):
 
 
 def one_train_and_test_step(model, cfg, train_set, val_set):
-    """One optimiser step of the config's optim_wrapper on two training samples (losses finite, a stage-3
+    """One optimiser step of the config's optim_wrapper on two training samples (losses finite, the first
     attention weight moved), then a test step on one val sample, whose prediction is returned."""
     import torch
     from mmengine.dataset import pseudo_collate
     from mmengine.optim import build_optim_wrapper
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    weight = model.backbone.blocks3[0].attn.qkv.weight
+    weight = next(p for n, p in model.backbone.named_parameters() if n.endswith('attn.qkv.weight'))
     before = weight.detach().clone()
     model.train()
     losses = model.train_step(pseudo_collate([train_set[0], train_set[1]]), wrapper)

@@ -373,11 +373,17 @@ class ViT(PyramidBackbone):
         return None
 
     def init_weights(self):
-        if not self._is_init:  # timm's initialisation of what the default init_cfg does not reach
+        if not self._is_init:  # timm's initialisation of what the default init_cfg does not reach, pycls' stem's
             trunc_normal_(self.pos_embed, std=.02)
             for name in ('cls_token', 'dist_token'):
                 if hasattr(self, name):
                     nn.init.normal_(getattr(self, name), std=1e-6)
+            if self.stem == 'conv':
+                for layer in self.patch_embed.stem:
+                    nn.init.normal_(layer.conv.weight, std=math.sqrt(2.0 / layer.conv.out_channels))
+                proj = self.patch_embed.proj
+                nn.init.normal_(proj.weight, std=math.sqrt(1.0 / proj.out_channels))
+                nn.init.zeros_(proj.bias)
         super().init_weights()
 
     # ---- checkpoints ----------------------------------------------------------------------------

@@ -320,6 +320,30 @@ def test_layer_decay_optimizer_constructor(scope):
     assert len(lr_of) == sum(1 for _ in model.parameters())
 
 
+def test_layer_decay_custom_keys_are_applied_and_unknown_keys_refused():
+    from mmengine.optim import build_optim_wrapper
+
+    class Detector(torch.nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.backbone = tiny()
+
+    model = Detector()
+    cfg = dict(constructor='LayerDepthDecayOptimWrapperConstructor',
+               optimizer=dict(type='AdamW', lr=1.0, weight_decay=0.05),
+               paramwise_cfg=dict(layer_decay_rate=0.5, custom_keys={'attn.qkv': dict(decay_mult=0., lr_mult=2.)}))
+    wrapper = build_optim_wrapper(model, cfg)
+    groups = {id(p): g for g in wrapper.optimizer.param_groups for p in g['params']}
+    qkv, fc1 = model.backbone.blocks4[0].attn.qkv.weight, model.backbone.blocks4[0].mlp.fc1.weight
+    assert (groups[id(qkv)]['lr'], groups[id(qkv)]['weight_decay']) == (1.0, 0.)
+    assert (groups[id(fc1)]['lr'], groups[id(fc1)]['weight_decay']) == (0.5, 0.05)
+    for bad, message in [(dict(norm_decay_mult=0.), r"does not apply paramwise_cfg \['norm_decay_mult'\]"),
+                         (dict(custom_keys={'norm': dict(decay_multi=0.)}), "custom_keys\\['norm'\\]")]:
+        with pytest.raises(ValueError, match=message):
+            build_optim_wrapper(model, dict(cfg, paramwise_cfg=bad))
+
+
 def test_official_detector_checkpoint_loads_with_load_from(tmp_path):
     """``load_from`` (mmengine's load_checkpoint) of a whole released detector: no meta, backbone. prefix."""
     from mmengine.hub import get_config

@@ -1,13 +1,17 @@
 """Multi-process training without GPUs: mmengine's launchers call ``torch.cuda.set_device`` unconditionally, so no
 multi-process run can start on a machine without GPUs. On such a machine :func:`init_distributed` starts the
 process group with gloo, from the same torchrun / SLURM environment, before the Runner is built (the Runner then
-skips its own ``init_dist``); with GPUs nothing changes and mmengine starts NCCL itself.
+skips its own ``init_dist``), and wraps the model in :class:`CPUDistributedDataParallel`; with GPUs nothing changes
+and mmengine starts NCCL itself.
 """
 import datetime
 import os
 import subprocess
 
 import torch
+from mmengine.logging import MMLogger
+from mmengine.model import MMDistributedDataParallel, revert_sync_batchnorm
+from mmengine.registry import MODEL_WRAPPERS
 
 DEFAULT_PORT = '29500'
 
@@ -24,11 +28,27 @@ def _slurm_environment() -> None:
         os.environ['MASTER_ADDR'] = subprocess.getoutput(f'scontrol show hostname {node_list} | head -n1')
 
 
+@MODEL_WRAPPERS.register_module()
+class CPUDistributedDataParallel(MMDistributedDataParallel):
+    """mmengine's DDP wrapper for gloo process groups on CPUs. SyncBatchNorm works only on GPUs (the toolboxes'
+    ADE20K heads and Cascade box heads use it), so its layers become BatchNorm first, as mmengine does for
+    single-process runs, and the log says so once: statistics are then per process, not synchronised."""
+
+    def __init__(self, module, **kwargs):
+        if any(isinstance(m, torch.nn.SyncBatchNorm) for m in module.modules()):
+            module = revert_sync_batchnorm(module)
+            MMLogger.get_current_instance().warning(
+                'SyncBatchNorm needs GPUs: on this CPU run its layers are BatchNorm, each process normalising with '
+                'its own batch statistics (as a single-process run does).')
+        super().__init__(module=module, **kwargs)
+
+
 def init_distributed(cfg) -> None:
     """Start the process group of ``cfg.launcher`` on a machine without GPUs (gloo); on GPUs leave it to mmengine.
 
     The configs' ``env_cfg.dist_cfg.backend`` is NCCL (what the toolboxes ship); without GPUs it becomes gloo and
-    the DDP wrapper gets ``device_ids=None`` (mmengine passes the local rank as a CUDA device).
+    the DDP wrapper (:class:`CPUDistributedDataParallel`) gets ``device_ids=None`` (mmengine passes the local rank as
+    a CUDA device).
     """
     import torch.distributed as dist
     if cfg.launcher == 'none' or torch.cuda.is_available() or dist.is_initialized():
@@ -49,5 +69,5 @@ def init_distributed(cfg) -> None:
                             world_size=int(os.environ['WORLD_SIZE']), **dist_cfg)
     env_cfg['dist_cfg'] = dict(env_cfg.get('dist_cfg') or {}, backend=backend)
     if cfg.get('model_wrapper_cfg') is None:
-        cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
+        cfg.model_wrapper_cfg = dict(type='CPUDistributedDataParallel', device_ids=None, broadcast_buffers=False,
                                      find_unused_parameters=cfg.get('find_unused_parameters', False))

@@ -7,15 +7,19 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def cpu_config(path: str) -> Config:
-    """A config as it runs on one CPU: BN for SyncBN, no pretrained file to load."""
+    """A config as it runs on one CPU: BN for SyncBN, fp32 for mixed precision (AmpOptimWrapper needs a GPU), no
+    pretrained file to load."""
     cfg = Config.fromfile(osp.join(ROOT, path))
     cfg = Config.fromstring(cfg.pretty_text.replace("'SyncBN'", "'BN'"), '.py')
     cfg.model.backbone.init_cfg = None
+    if cfg.get('optim_wrapper', {}).get('type') == 'AmpOptimWrapper':
+        cfg.optim_wrapper.type = 'OptimWrapper'
     return cfg
 
 
 def shrink(obj):
-    """Every resize scale of a pipeline at most 256 px and crops 96x128 (CPU-sized), the structure kept."""
+    """Every resize scale of a pipeline at most 256 px, crops 96x128 and fixed-size pads 256x256 (CPU-sized), the
+    structure kept."""
     if isinstance(obj, dict):
         out = {k: shrink(v) for k, v in obj.items()}
         if 'scale' in out:
@@ -24,6 +28,8 @@ def shrink(obj):
             out['scales'] = [(256, 160 + 16 * i) for i in range(len(out['scales']))]
         if 'crop_size' in out:
             out['crop_size'] = (96, 128)
+        if out.get('type') == 'Pad' and out.get('size'):
+            out['size'] = (256, 256)
         return out
     if isinstance(obj, (list, tuple)):
         return type(obj)(shrink(v) for v in obj)

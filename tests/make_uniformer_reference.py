@@ -3,9 +3,10 @@ UniFormer code (developers only).
 
 The official backbones (Sense-X/UniFormer ``object_detection/mmdet/models/backbones/uniformer.py`` and
 ``uniformer_light.py``) are run with deterministic weights on deterministic inputs in every attention mode
-(the light family: in training and in inference mode, two different images in a batch), and a sample
-of each output (4096 values spread over every channel, row and column) is saved (plus its mean and std), small enough to keep in the repository. The tests rebuild
-the same weights and inputs with the functions below and compare this project's backbones.
+(the light family: in training and in inference mode, two different images in a batch), and a sample of each
+output (4096 values spread over every channel, row and column) is saved with its mean and std, small enough to keep
+in the repository. The tests rebuild the same weights and inputs with the functions below and compare this
+project's backbones.
 
     python tests/make_uniformer_reference.py --official /path/to/UniFormer [--light]          # writes the data
     python tests/make_uniformer_reference.py --official /path/to/UniFormer [--light] --full   # zoo archs

@@ -1,4 +1,5 @@
-"""Detection suite: every config builds with the published size, trains and tests on toy data, resumes."""
+"""Detection suite: every config builds with the published size, trains and tests on toy data, resumes; one toy ViT
+checkpoint evaluated from the command line in global / window / hybrid mode predicts three different results."""
 import glob
 import os.path as osp
 import subprocess
@@ -15,6 +16,7 @@ sys.path.insert(0, osp.join(ROOT, 'tools'))
 from make_toy_coco import write_split  # noqa: E402
 
 TOY = osp.join(ROOT, 'configs/det/uniformer/mask-rcnn_uniformer-toy_fpn_1x_toy-coco.py')
+VIT_TOY = osp.join(ROOT, 'configs/det/vit/mask-rcnn_vit-toy_simple-fpn_1x_toy-coco.py')
 # published parameters (M) and the tolerance the issue allows
 PUBLISHED = {
     'mask-rcnn_uniformer-s-h14_fpn_1x_coco.py': (41.2, 0.01),
@@ -38,6 +40,9 @@ def _cpu_config(name, toy_root):
     cfg = cpu_config(osp.join('configs/det', name))
     cfg.model.train_cfg.rpn_proposal.update(nms_pre=200, max_per_img=100)
     cfg.model.test_cfg.rpn.update(nms_pre=200, max_per_img=100)
+    for aug in cfg.model.data_preprocessor.get('batch_augments') or []:
+        if aug.type == 'BatchFixedSizePad':  # ViTDet's 1024x1024 batches: as the pipelines' pads after shrink()
+            aug.size = (256, 256)
     for split in ('train', 'val', 'test'):
         ds = cfg[f'{split}_dataloader'].dataset
         ds.update(data_root=toy_root, metainfo=dict(classes=('square', 'circle', 'triangle')),
@@ -76,8 +81,8 @@ def test_det_config_trains_and_tests_one_iteration_on_toy_data(name, toy_coco):
     assert {'bboxes', 'scores', 'masks'} <= set(pred.pred_instances.keys())
 
 
-def _toy_runner_cfg(toy_root, work_dir, max_iters):
-    cfg = _cpu_config(osp.relpath(TOY, osp.join(ROOT, 'configs/det')), toy_root)
+def _toy_runner_cfg(toy_root, work_dir, max_iters, config=TOY):
+    cfg = _cpu_config(osp.relpath(config, osp.join(ROOT, 'configs/det')), toy_root)
     cfg.val_evaluator.ann_file = toy_root + 'annotations/instances_val.json'
     cfg.test_evaluator = cfg.val_evaluator
     cfg.work_dir = str(work_dir)
@@ -121,6 +126,39 @@ def test_test_tool_switches_attention_mode_and_draws(toy_coco, tmp_path):
     assert "attn_mode='window'" in done.stdout + done.stderr or 'attn_mode=window' in done.stdout + done.stderr
     assert 'coco/bbox_mAP_50' in done.stdout + done.stderr
     assert len(glob.glob(str(tmp_path / 'pictures' / '*.jpg'))) == 2
+
+
+def test_one_checkpoint_in_three_attention_modes_predicts_three_results(toy_coco, tmp_path):
+    """The toy ViT (hybrid, 8x8 windows, relative position) trained two iterations; tools/test.py evaluates its
+    checkpoint as global, window and hybrid ViT (the relative-position tables resized to each mode on load) and
+    dumps the predictions (--out): all three differ. Predictions, not AP: an untrained model can score 0 in all."""
+    import mmengine
+    from mmengine.runner import Runner
+    cfg = _toy_runner_cfg(toy_coco, tmp_path, max_iters=2, config=VIT_TOY)
+    Runner.from_cfg(cfg).train()
+    cfg_file = tmp_path / 'toy.py'
+    cfg.dump(str(cfg_file))
+
+    def predict(mode):
+        out = tmp_path / f'{mode}.pkl'
+        done = subprocess.run([
+            sys.executable, osp.join(ROOT, 'tools/test.py'), str(cfg_file), str(tmp_path / 'iter_2.pth'), '--work-dir',
+            str(tmp_path / f'test_{mode}'), '--out', str(out), '--cfg-options', f'model.backbone.attn_mode={mode}'
+        ], capture_output=True, text=True, cwd=str(tmp_path))
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert 'coco/bbox_mAP' in done.stdout + done.stderr
+        results = mmengine.load(str(out))
+        assert len(results) == 2 and all(len(r['pred_instances']['scores']) for r in results), mode
+        return [torch.as_tensor(r['pred_instances'][k]).flatten().float() for r in results for k in ('bboxes', 'scores')]
+
+    preds = {mode: predict(mode) for mode in ('global', 'window', 'hybrid')}
+
+    def same(a, b):
+        return all(x.shape == y.shape and torch.allclose(x, y) for x, y in zip(a, b))
+
+    assert not same(preds['global'], preds['window'])
+    assert not same(preds['global'], preds['hybrid'])
+    assert not same(preds['window'], preds['hybrid'])
 
 
 def test_missing_coco_is_a_clear_error_before_building(tmp_path):

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.setup-done
 
-.PHONY: setup demo demo-seg demo-pose test test-compat bench
+.PHONY: setup demo demo-seg demo-pose test test-compat bench bench-vit
 setup: $(STAMP)
 
 # Rebuilt only when the pins, the setup script or the package metadata change.
@@ -54,6 +54,11 @@ data/toy_kpt/annotations/person_keypoints_val.json: tools/make_toy_keypoints.py 
 # Backbone latency / memory table: UniFormer S and B (global, window-14, hybrid-14) against mmdet's Swin-T.
 bench: $(STAMP)
 	$(PY) tools/analysis/benchmark.py --plot work_dirs/benchmark.png
+
+# ViT-B in ViTDet's setting (hybrid-14, relative position, drop path 0.1) against timm's SAM ViT-B (the peer, both
+# bare) and Swin-T, at 1024x1024 and 800x1280 (on a few CPU cores: add BENCH_ARGS="--repeats 3", ~15 min).
+bench-vit: $(STAMP)
+	$(PY) tools/analysis/benchmark.py --family vit --json work_dirs/benchmark_vit.json --plot work_dirs/benchmark_vit.png $(BENCH_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest tests -q

@@ -1,9 +1,11 @@
 """FLOPs counted as the published UniFormer tables count them: fvcore's rules (mmengine's FlopAnalyzer is its
 port; one multiply-add is one flop, convolutions, linear layers, matmuls and norms included), plus the
 attention matrix products of ``F.scaled_dot_product_attention``, which that counter does not know and would
-silently skip."""
+silently skip. For a det / seg / pose config's model (:func:`count_model`) or a backbone alone
+(:func:`count_backbone`: this project's, an OpenMMLab one, or a timm model's trunk, for side-by-side counts)."""
 import functools
-from typing import Any, List, Optional, Tuple
+import importlib
+from typing import Any, List, Optional, Tuple, Union
 
 import numpy as np
 import torch.nn as nn
@@ -75,3 +77,45 @@ def count_model(cfg, shape: Optional[Tuple[int, int]] = None) -> dict:
     params = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     return dict(shape=shape, params=params(model), flops=analyzer.total(), backbone_params=params(model.backbone),
                 backbone_flops=by_module['backbone'])
+
+
+def build_backbone(spec: dict) -> nn.Module:
+    """A backbone alone from ``dict(type=..., **kwargs)``: a name registered in mmengine's ``MODELS`` once this
+    project is imported (``'ViT'``, ``'UniFormer'``, ``'UniFormerLight'``), scoped OpenMMLab names
+    (``'mmdet.SwinTransformer'``, ``'mmseg.VisionTransformer'``, ...), or ``'timm.<class or model name>'``:
+    a timm model's trunk, its neck / final norm and classifier pruned away
+    (``prune_intermediate_layers``: the last block's map, as a dense backbone uses it)."""
+    import backbones  # noqa: F401  (registers this project's backbones)
+    from mmengine.registry import MODELS
+    spec = dict(spec)
+    kind = spec.pop('type')
+    if kind.startswith('timm.'):
+        import timm
+        name = kind[len('timm.'):]
+        cls = getattr(timm.models, name, None)
+        net = cls(**spec) if isinstance(cls, type) else timm.create_model(name, pretrained=False, **spec)
+        if hasattr(net, 'prune_intermediate_layers'):
+            net.prune_intermediate_layers(prune_norm=True, prune_head=True)
+        else:  # no trunk of its own: at least no classifier
+            net.reset_classifier(0, '')
+        return net
+    scope, _, name = kind.rpartition('.')
+    if scope:
+        importlib.import_module(f'{scope}.models')  # registers the toolbox's modules
+        models = importlib.import_module(f'{scope}.registry').MODELS
+        return models.build(dict(spec, type=name))
+    return MODELS.build(dict(spec, type=name))
+
+
+def count_backbone(backbone: Union[dict, nn.Module], shape: Tuple[int, int]) -> dict:
+    """Parameters and FLOPs (one multiply-add = one flop) of a backbone alone (a module or a
+    :func:`build_backbone` spec) on one ``shape`` (H, W) image, in eval mode (inference paths, checkpointing
+    bypassed); the same counter as :func:`count_model`."""
+    import torch
+    if isinstance(backbone, dict):
+        backbone = build_backbone(dict(backbone, init_cfg=None) if not str(backbone['type']).startswith('timm.')
+                                  else backbone)
+    backbone.eval()
+    with torch.no_grad():
+        flops = flop_analyzer(backbone, (torch.rand(1, 3, *shape), )).total()
+    return dict(shape=tuple(shape), params=sum(p.numel() for p in backbone.parameters()), flops=flops)

@@ -9,7 +9,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .pos_embed import decomposed_rel_pos_bias
+from .fused import needs_autograd
+from .pos_embed import decomposed_rel_pos_bias, fold_decomposed_rel_pos
 
 
 class Attention(nn.Module):
@@ -63,6 +64,11 @@ class Attention(nn.Module):
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (B, heads, N, head_dim)
         drop = self.attn_drop if self.training else 0.
         bias = None
+        if self.rel_pos_h is not None and self.fused_attn and not return_cls_attn and self._fold_rel_pos(q, hw):
+            head_dim = q.shape[-1]
+            q, k, v = fold_decomposed_rel_pos(q, k, v, self.rel_pos_h, self.rel_pos_w, hw, self.scale)
+            x = F.scaled_dot_product_attention(q, k, v, dropout_p=drop, scale=1.)[..., :head_dim]
+            return self.proj_drop(self.proj(x.transpose(1, 2).reshape(B, N, C)))
         if self.rel_pos_h is not None:
             bias = decomposed_rel_pos_bias(q, self.rel_pos_h, self.rel_pos_w, hw)
         if self.fused_attn:
@@ -76,3 +82,14 @@ class Attention(nn.Module):
             x = F.dropout(attn, drop) @ v
         x = self.proj_drop(self.proj(x.transpose(1, 2).reshape(B, N, C)))
         return (x, cls_attn.mean(dim=1)) if return_cls_attn else x
+
+    def _fold_rel_pos(self, q: torch.Tensor, hw: Tuple[int, int]) -> bool:
+        """Whether to fold the relative position into q / k (:func:`fold_decomposed_rel_pos`) rather than pass it
+        as a bias: on CPU when autograd needs the bias (training), where SDPA's fused kernel takes no bias that
+        needs a gradient and SDPA runs its math kernel instead (scores, bias and softmax materialised, forward and
+        backward); folded, the fused kernel runs on heads ``head_dim + H + W`` wide. That is faster for small maps
+        (windows: ``H + W <= head_dim``, e.g. 14x14 windows of 64-wide heads), not for the global blocks of a
+        detection-sized map (heads three times wider). Elsewhere (inference, GPUs) the bias stays: faster there.
+        Measured with tools/analysis/benchmark.py; equal up to float rounding."""
+        return (q.device.type == 'cpu' and sum(hw) <= q.shape[-1]
+                and needs_autograd(q, self.rel_pos_h, self.rel_pos_w))

@@ -60,10 +60,10 @@ def resize_decomposed_rel_pos(rel_pos: torch.Tensor, length: int) -> torch.Tenso
     return out[0].T.to(rel_pos.dtype)
 
 
-def decomposed_rel_pos_bias(q: torch.Tensor, rel_pos_h: torch.Tensor, rel_pos_w: torch.Tensor,
-                            hw: Tuple[int, int]) -> torch.Tensor:
-    """The attention bias of ViTDet / SAM's decomposed relative position (from MViTv2), for self-attention on an
-    ``H x W`` token map.
+def decomposed_rel_pos(q: torch.Tensor, rel_pos_h: torch.Tensor, rel_pos_w: torch.Tensor,
+                       hw: Tuple[int, int]) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The two terms of ViTDet / SAM's decomposed relative position (from MViTv2) for self-attention on an
+    ``H x W`` token map: ``rel_h[.., y, x, ky] = q[y, x] . Rh[y - ky]``, ``rel_w[.., y, x, kx] = q[y, x] . Rw[x - kx]``.
 
     Args:
         q (Tensor): Unscaled queries ``(B, heads, H * W, head_dim)``.
@@ -72,15 +72,51 @@ def decomposed_rel_pos_bias(q: torch.Tensor, rel_pos_h: torch.Tensor, rel_pos_w:
         hw (tuple): ``(H, W)``.
 
     Returns:
-        Tensor: ``(B, heads, H * W, H * W)``, added to ``q k^T * scale`` before the softmax.
+        tuple: ``rel_h`` ``(B, heads, H, W, H)`` and ``rel_w`` ``(B, heads, H, W, W)``, contiguous.
     """
     H, W = hw
-    Rh = _relative_table(rel_pos_h, H)
-    Rw = _relative_table(rel_pos_w, W)
     r_q = q.reshape(*q.shape[:2], H, W, q.shape[-1])
-    rel_h = torch.einsum('bnhwc,hkc->bnhwk', r_q, Rh)
-    rel_w = torch.einsum('bnhwc,wkc->bnhwk', r_q, Rw)
-    return (rel_h[..., :, None] + rel_w[..., None, :]).reshape(*q.shape[:2], H * W, H * W)
+    rel_h = torch.einsum('bnhwc,hkc->bnhwk', r_q, _relative_table(rel_pos_h, H))
+    rel_w = torch.einsum('bnhwc,wkc->bnhwk', r_q, _relative_table(rel_pos_w, W))
+    # einsum hands back permuted views; contiguous terms make the (much larger) bias contiguous as it is written
+    return rel_h.contiguous(), rel_w.contiguous()
+
+
+def decomposed_rel_pos_bias(q: torch.Tensor, rel_pos_h: torch.Tensor, rel_pos_w: torch.Tensor,
+                            hw: Tuple[int, int]) -> torch.Tensor:
+    """The attention bias of ViTDet / SAM's decomposed relative position (see :func:`decomposed_rel_pos`).
+
+    Returns:
+        Tensor: ``(B, heads, H * W, H * W)``, contiguous, added to ``q k^T * scale`` before the softmax.
+    """
+    H, W = hw
+    rel_h, rel_w = decomposed_rel_pos(q, rel_pos_h, rel_pos_w, hw)
+    return (rel_h[..., :, None] + rel_w[..., None, :]).view(*q.shape[:2], H * W, H * W)
+
+
+def fold_decomposed_rel_pos(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, rel_pos_h: torch.Tensor,
+                            rel_pos_w: torch.Tensor, hw: Tuple[int, int],
+                            scale: float) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Queries, keys and values whose plain attention (``softmax(q' k'^T) v'``, scale 1) is the attention with
+    the decomposed relative-position bias, ``softmax(q k^T * scale + rel_h + rel_w) v``, with no bias tensor.
+
+    ``q' = [q * scale, rel_h, rel_w]`` and ``k' = [k, one-hot key row, one-hot key column]``, so that
+    ``q' . k'`` picks ``rel_h`` at the key's row and ``rel_w`` at its column; ``v`` is zero-padded to the same
+    width (fused kernels want one head size), so only the first ``head_dim`` channels of the output are
+    meaningful. Equal up to float rounding (the sum is taken in another order).
+
+    Returns:
+        tuple: ``q'``, ``k'``, ``v'``, each ``(B, heads, H * W, head_dim + H + W)``.
+    """
+    H, W = hw
+    B, n, N, d = q.shape
+    rel_h, rel_w = decomposed_rel_pos(q, rel_pos_h, rel_pos_w, hw)
+    q = torch.cat([q * scale, rel_h.view(B, n, N, H), rel_w.view(B, n, N, W)], dim=-1)
+    # key (y, x): one-hot y, then one-hot x
+    rows = torch.eye(H, dtype=k.dtype, device=k.device).repeat_interleave(W, dim=0)
+    cols = torch.eye(W, dtype=k.dtype, device=k.device).repeat(H, 1)
+    k = torch.cat([k, torch.cat([rows, cols], dim=1).expand(B, n, N, H + W)], dim=-1)
+    return q, k, F.pad(v, (0, H + W))
 
 
 def _relative_table(rel_pos: torch.Tensor, size: int) -> torch.Tensor:

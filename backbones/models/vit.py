@@ -22,7 +22,8 @@ from mmcv.cnn.bricks import DropPath
 from mmengine.logging import MMLogger
 from mmengine.model.weight_init import trunc_normal_
 
-from ..layers import Attention, Mlp, resize_decomposed_rel_pos, resize_pos_embed, window_partition, window_unpartition
+from ..layers import (Attention, Mlp, residual_add, resize_decomposed_rel_pos, resize_pos_embed, window_partition,
+                      window_unpartition)
 from ..layers.norm import LayerNorm2d
 from .base import PyramidBackbone, register_backbone
 
@@ -73,11 +74,16 @@ class ViTBlock(nn.Module):
             B, _, C = y.shape
             windows, padded_hw = window_partition(y.view(B, *hw, C), w)
             y = self.attn(windows, hw=(w, w))
-            y = window_unpartition(y, w, padded_hw, hw).reshape(B, -1, C)
+            # the padding is cropped as the residual is added (a strided read), not by a copy of its own
+            y = window_unpartition(y, w, padded_hw, padded_hw)[:, :hw[0], :hw[1]]
+            x = x.reshape(B, *hw, C)
         else:
             y = self.attn(y, hw=hw)
-        x = x + self.drop_path(self.ls1(y))
-        return x + self.drop_path(self.ls2(self.mlp(self.norm2(x))))
+        y = self.drop_path(self.ls1(y))
+        # y is this block's own tensor: at inference the residuals are written into it (x, the caller's, is read)
+        x = residual_add(y, x) if y.is_contiguous() else x + y
+        x = x.reshape(x.shape[0], -1, x.shape[-1])
+        return residual_add(x, self.drop_path(self.ls2(self.mlp(self.norm2(x)))))
 
 
 class ViTStem(nn.Module):
@@ -333,7 +339,9 @@ class ViT(PyramidBackbone):
         x = x.flatten(2).transpose(1, 2)
         prefix = [getattr(self, n).expand(B, -1, -1) for n in ('cls_token', 'dist_token') if hasattr(self, n)]
         x = torch.cat(prefix + [x], dim=1) if prefix else x
-        x = x + self.resized_pos_embed((H, W))
+        # the position embedding first: the sum is then laid out (B, N, C) contiguous, as the blocks want it,
+        # not as the transposed view of the stem's output
+        x = self.resized_pos_embed((H, W)) + x
         maps = []
         for j, block in enumerate(self.blocks):
             x = self.call_block(0, j, block, x, (H, W))

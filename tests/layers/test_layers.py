@@ -71,3 +71,25 @@ def test_batchnorm_folded_into_the_pointwise_conv():
     torch.testing.assert_close(norm_then_pointwise(norm, conv, x), conv(norm(x)), rtol=1e-5, atol=1e-5)
     norm.train()  # training statistics: nothing to fold, the plain path
     assert torch.equal(norm_then_pointwise(norm, conv, x), conv(norm(x)))
+
+
+def test_relative_position_training_paths_equal_the_bias_path():
+    """In training on CPU the decomposed relative position takes its own paths (folded into q / k for windows, an
+    in-place bias for large maps): the outputs and gradients of the plain bias path, square and not."""
+    from backbones.layers import Attention
+    torch.manual_seed(0)
+    for hw in [(7, 7), (5, 9), (12, 13)]:  # head_dim 16: the first two fold (H + W <= 16), the last does not
+        attn = Attention(48, 3, rel_pos_size=hw)
+        with torch.no_grad():
+            attn.rel_pos_h.normal_(0, 0.5)
+            attn.rel_pos_w.normal_(0, 0.5)
+        x = torch.randn(2, hw[0] * hw[1], 48, requires_grad=True)
+        params = [x, attn.rel_pos_h, attn.rel_pos_w, attn.qkv.weight]
+        fused = attn(x, hw=hw)
+        grads = torch.autograd.grad((fused * fused).sum(), params)
+        attn.fused_attn = False  # the explicit math path with the bias tensor
+        plain = attn(x, hw=hw)
+        expected = torch.autograd.grad((plain * plain).sum(), params)
+        torch.testing.assert_close(fused, plain, rtol=1e-5, atol=1e-5)
+        for g, e in zip(grads, expected):
+            torch.testing.assert_close(g, e, rtol=1e-4, atol=1e-4)

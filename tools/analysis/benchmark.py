@@ -1,15 +1,26 @@
-"""Backbone latency and peak memory, side by side in one run: UniFormer S / B in global, window and hybrid
-attention, and mmdet's Swin-T as the peer, at several input sizes, for inference and for a training step
-(forward + backward of the sum of the outputs).
+"""Backbone latency and peak memory, side by side in one run, for inference and for a training step (forward +
+backward of the sum of the outputs), as ratios to a peer measured in the same run. Two tables (``--family``):
+
+- ``uniformer`` (default): UniFormer S / B in global, window and hybrid attention, and mmdet's Swin-T as the peer,
+  at several input sizes;
+- ``vit``: ViT-B in ViTDet's setting (hybrid attention: window 14 with global blocks 2, 5, 8, 11; decomposed
+  relative position sized for 1024; drop path 0.1) against the same network in timm (``VisionTransformerSAM``,
+  the peer) and mmdet's Swin-T, at 1024x1024 and 800x1280. Like for like, both ViTs are bare: the stride-16 map
+  of the last block, no simple pyramid (ours) and no neck (timm's). ``vit-b-pyramid`` is ours with the simple
+  pyramid (4, 2, 1, 0.5), the full ViTDet backbone, which timm has no counterpart for
+  (``--family vit --models swin-t sam-vit-b vit-b vit-b-pyramid``).
 
     python tools/analysis/benchmark.py                       # the default table (make bench)
     python tools/analysis/benchmark.py --sizes 800x1280 --passes inference --repeats 9 --plot docs/bench.png
+    python tools/analysis/benchmark.py --family vit --repeats 3  # the ViT table (make bench-vit)
 
 Every case runs in a fresh subprocess (so that its peak memory is its own): median of ``--repeats`` timed runs
 after ``--warmup`` untimed ones; peak memory is the growth of the process's peak resident memory over the
 model alone (CPU) or ``torch.cuda.max_memory_allocated`` (GPU). Cases that run out of memory or past
-``--case-timeout`` are reported as such. The table gives each case's ratio to Swin-T at the same size and pass,
-and per model and mode how latency grows from each square size to the next (pixel-count ratio alongside).
+``--case-timeout`` are reported as such. The table gives each case's ratio to the peer at the same size and pass
+(below 1: faster than the peer), and per model and mode how latency grows from each square size to the next
+(pixel-count ratio alongside). The system load average before each case is recorded with it (CPU timings on a
+shared machine are only as good as its quiet).
 """
 import argparse
 import json
@@ -22,27 +33,69 @@ import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+# a model's 'modes': the attention modes it is measured in (None: one fixed design, labelled by its name alone)
 MODELS = {
-    'swin-t': dict(),
+    'swin-t': dict(modes=None),
     'uniformer-s': dict(arch='small'),
     'uniformer-b': dict(arch='base'),
+    'sam-vit-b': dict(modes=None),  # timm's VisionTransformerSAM in ViTDet's hybrid setting
+    'vit-b': dict(arch='vit-base', pyramid=None),  # ours, bare: the last block's map
+    'vit-b-pyramid': dict(arch='vit-base', pyramid=(4, 2, 1, 0.5)),  # ours with the simple pyramid (ViTDet)
 }
-PEER = 'swin-t'
 MODES = ('global', 'window', 'hybrid')
+FAMILIES = {
+    'uniformer': dict(models=['swin-t', 'uniformer-s', 'uniformer-b'], modes=MODES, peer='swin-t',
+                      sizes=['512x512', '800x1280', '1024x1024', '2048x2048']),
+    'vit': dict(models=['swin-t', 'sam-vit-b', 'vit-b'], modes=('hybrid', ), peer='sam-vit-b',
+                sizes=['1024x1024', '800x1280']),
+}
+PEER = FAMILIES['uniformer']['peer']
 WINDOW = 14
+VITDET_GLOBAL = (2, 5, 8, 11)  # ViT-B's global blocks in hybrid mode (ours picks the same by attn_mode='hybrid')
 
 
 def build(model: str, mode: str):
     """The backbone of ``model`` (a key of MODELS) as the detection configs build it (drop path 0.2 for S and Swin-T,
-    0.3 for B; no gradient checkpointing, which trades time for memory)."""
+    0.3 for B, 0.1 for ViT-B as ViTDet; no gradient checkpointing, which trades time for memory). Its forward
+    returns a tuple of maps."""
     sys.path.insert(0, ROOT)
     if model == 'swin-t':
         from mmdet.models.backbones import SwinTransformer
         return SwinTransformer(embed_dims=96, depths=(2, 2, 6, 2), num_heads=(3, 6, 12, 24), window_size=7,
                                drop_path_rate=0.2, out_indices=(0, 1, 2, 3))
+    if model == 'sam-vit-b':
+        return _timm_sam_vit_b()
+    if model.startswith('vit-'):
+        from backbones import ViT
+        spec = MODELS[model]
+        return ViT(arch=spec['arch'], attn_mode=mode, window_size=WINDOW, rel_pos=True, img_size=1024,
+                   drop_path_rate=0.1, pyramid=spec['pyramid'], out_indices=-1)
     from backbones import UniFormer
     arch = MODELS[model]['arch']
     return UniFormer(arch=arch, attn_mode=mode, window_size=WINDOW, drop_path_rate=0.3 if arch == 'base' else 0.2)
+
+
+def _timm_sam_vit_b():
+    """timm's ViT-B of ViTDet / SAM (window 14, global blocks 2, 5, 8, 11, decomposed relative position sized for
+    1024, drop path 0.1), bare as ours is measured: the last block's map (``forward_intermediates``), its neck and
+    classifier head pruned away."""
+    import torch.nn as nn
+    from timm.models.vision_transformer_sam import VisionTransformerSAM
+
+    class LastBlockMap(nn.Module):
+
+        def __init__(self, net: nn.Module, index: int):
+            super().__init__()
+            self.net, self.index = net, index
+
+        def forward(self, x):
+            return tuple(self.net.forward_intermediates(x, indices=[self.index], intermediates_only=True))
+
+    net = VisionTransformerSAM(img_size=1024, patch_size=16, embed_dim=768, depth=12, num_heads=12,
+                               window_size=WINDOW, global_attn_indexes=VITDET_GLOBAL, use_rel_pos=True, neck_chans=0,
+                               drop_path_rate=0.1)
+    net.prune_intermediate_layers([11], prune_norm=True, prune_head=True)
+    return LastBlockMap(net, 11)
 
 
 def _rss_mb() -> float:
@@ -89,20 +142,21 @@ def run_case(model: str, mode: str, size, train: bool, repeats: int, warmup: int
 
 
 def _case_in_subprocess(args, model, mode, size, train) -> dict:
+    load = os.getloadavg()[0]
     cmd = [sys.executable, osp.abspath(__file__), '--case', json.dumps([model, mode, list(size), train]), '--repeats',
            str(args.repeats), '--warmup', str(args.warmup), '--device', args.device]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.case_timeout)
     except subprocess.TimeoutExpired:
-        return dict(error=f'>{args.case_timeout}s')
+        return dict(error=f'>{args.case_timeout}s', load=load)
     if done.returncode != 0:
         oom = done.returncode in (-9, 137) or 'out of memory' in done.stderr.lower()
-        return dict(error='out of memory' if oom else done.stderr.strip().splitlines()[-1][:80])
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        return dict(error='out of memory' if oom else done.stderr.strip().splitlines()[-1][:80], load=load)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]), load=load)
 
 
 def _label(model, mode):
-    return model if model == PEER else f'{model} {mode}'
+    return model if MODELS[model].get('modes', True) is None else f'{model} {mode}'
 
 
 def _pixels(size):
@@ -110,21 +164,21 @@ def _pixels(size):
     return h * w
 
 
-def print_table(results, sizes, passes):
+def print_table(results, sizes, passes, peer=PEER):
     for pass_name in passes:
-        print(f'\n{pass_name}: median latency ms (ratio to {PEER}) / peak memory MB')
+        print(f'\n{pass_name}: median latency ms (ratio to {peer}) / peak memory MB')
         header = f'{"backbone":22s}' + ''.join(f'{f"{h}x{w}":>28s}' for h, w in sizes)
         print(header)
         for label in dict.fromkeys(r['label'] for r in results):
             row = f'{label:22s}'
             for size in sizes:
                 r = _find(results, label, size, pass_name)
-                peer = _find(results, PEER, size, pass_name)
+                base = _find(results, peer, size, pass_name)
                 if r is None or 'error' in r:
                     cell = '-' if r is None else r['error']
                 else:
-                    ratio = (f' ({r["median_ms"] / peer["median_ms"]:.2f}x)'
-                             if peer and 'error' not in peer else '')
+                    ratio = (f' ({r["median_ms"] / base["median_ms"]:.2f}x)'
+                             if base and 'error' not in base else '')
                     cell = f'{r["median_ms"]:.0f}{ratio} / {r["peak_mb"]:.0f}'
                 row += f'{cell:>28s}'
             print(row)
@@ -146,7 +200,7 @@ def _find(results, label, size, pass_name):
     return None
 
 
-def plot(results, passes, path):
+def plot(results, passes, path, peer=PEER):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -156,7 +210,7 @@ def plot(results, passes, path):
             points = sorted((_pixels(r['size']) / 1e6, r['median_ms'] / 1e3) for r in results
                             if r['label'] == label and r['pass'] == pass_name and 'error' not in r)
             if points:
-                style = dict(color='black', linewidth=2.5) if label == PEER else {}
+                style = dict(color='black', linewidth=2.5) if label == peer else {}
                 ax.plot(*zip(*points), marker='o', label=label, **style)
         ax.set(xscale='log', yscale='log', xlabel='input megapixels', ylabel='median latency (s)',
                title=f'{pass_name}, batch 1')
@@ -182,9 +236,14 @@ def machine(device: str) -> str:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--models', nargs='+', default=list(MODELS), choices=list(MODELS))
-    parser.add_argument('--modes', nargs='+', default=list(MODES), choices=MODES)
-    parser.add_argument('--sizes', nargs='+', default=['512x512', '800x1280', '1024x1024', '2048x2048'])
+    parser.add_argument('--family', choices=list(FAMILIES),
+                        help='which table: its models, modes, sizes and peer (default: uniformer, or vit when '
+                        '--models names only ViT-table models)')
+    parser.add_argument('--models', nargs='+', choices=list(MODELS), help="default: the family's")
+    parser.add_argument('--modes', nargs='+', choices=MODES,
+                        help="attention modes of the models that have them (default: the family's)")
+    parser.add_argument('--sizes', nargs='+', help="HxW (default: the family's)")
+    parser.add_argument('--peer', choices=list(MODELS), help="the model ratios are taken to (default: the family's)")
     parser.add_argument('--passes', nargs='+', default=['inference', 'train'], choices=['inference', 'train'])
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=1)
@@ -203,13 +262,22 @@ def main():
         results = json.load(open(args.table_from))
         sizes = list(dict.fromkeys(tuple(r['size']) for r in results))
         passes = list(dict.fromkeys(r['pass'] for r in results))
+        peer = results[0].get('peer', PEER)  # files from before the ViT table have Swin-T's ratios
+        if args.peer:
+            peer = next((r['label'] for r in results if r['label'].split()[0] == args.peer), args.peer)
         print(results[0]['machine'])
-        print_table(results, sizes, passes)
+        print_table(results, sizes, passes, peer)
         if args.plot:
-            plot(results, passes, args.plot)
+            plot(results, passes, args.plot, peer)
         return
+    if args.family is None:
+        uniformer_table = set(FAMILIES['uniformer']['models'])
+        args.family = 'vit' if args.models and not set(args.models) <= uniformer_table else 'uniformer'
+    family = FAMILIES[args.family]
+    models, modes = args.models or family['models'], args.modes or list(family['modes'])
+    peer = _label(args.peer or family['peer'], modes[0])  # a model with modes is the peer in the first one
     sizes = []
-    for s in args.sizes:
+    for s in args.sizes or family['sizes']:
         try:
             h, w = (int(v) for v in s.split('x'))
         except ValueError:
@@ -219,20 +287,21 @@ def main():
     print(where)
     for size in sizes:
         for pass_name in args.passes:
-            for model in args.models:
-                for mode in ([None] if model == PEER else args.modes):
+            for model in models:
+                for mode in ([None] if MODELS[model].get('modes', True) is None else modes):
                     r = _case_in_subprocess(args, model, mode, size, pass_name == 'train')
-                    r.update(label=_label(model, mode), size=size, machine=where)
+                    r.update(label=_label(model, mode), size=size, machine=where, peer=peer)
                     r['pass'] = pass_name
                     results.append(r)
                     shown = r.get('error') or f'{r["median_ms"]:.0f} ms, {r["peak_mb"]:.0f} MB'
-                    print(f'  {size[0]}x{size[1]} {pass_name:9s} {r["label"]:22s} {shown}', flush=True)
-    print_table(results, sizes, args.passes)
+                    print(f'  {size[0]}x{size[1]} {pass_name:9s} {r["label"]:22s} {shown}  (load {r["load"]:.1f})',
+                          flush=True)
+    print_table(results, sizes, args.passes, peer)
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(results, f, indent=1)
     if args.plot:
-        plot(results, args.passes, args.plot)
+        plot(results, args.passes, args.plot, peer)
 
 
 def _cuda() -> bool:

@@ -18,8 +18,7 @@ def cpu_config(path: str) -> Config:
 
 
 def shrink(obj):
-    """Every resize scale of a pipeline at most 256 px, crops 96x128 and fixed-size pads 256x256 (CPU-sized), the
-    structure kept."""
+    """Every resize scale of a pipeline at most 256 px and crops 96x128 (CPU-sized), the structure kept."""
     if isinstance(obj, dict):
         out = {k: shrink(v) for k, v in obj.items()}
         if 'scale' in out:
@@ -28,8 +27,6 @@ def shrink(obj):
             out['scales'] = [(256, 160 + 16 * i) for i in range(len(out['scales']))]
         if 'crop_size' in out:
             out['crop_size'] = (96, 128)
-        if out.get('type') == 'Pad' and out.get('size'):
-            out['size'] = (256, 256)
         return out
     if isinstance(obj, (list, tuple)):
         return type(obj)(shrink(v) for v in obj)

@@ -36,13 +36,16 @@ CONFIGS = sorted(
 
 
 def _cpu_config(name, toy_root):
-    """A det config on CPU on toy data: small images, fewer proposals."""
+    """A det config on CPU on toy data: small images, fewer proposals and sampled RoIs."""
     cfg = cpu_config(osp.join('configs/det', name))
     cfg.model.train_cfg.rpn_proposal.update(nms_pre=200, max_per_img=100)
     cfg.model.test_cfg.rpn.update(nms_pre=200, max_per_img=100)
-    for aug in cfg.model.data_preprocessor.get('batch_augments') or []:
-        if aug.type == 'BatchFixedSizePad':  # ViTDet's 1024x1024 batches: as the pipelines' pads after shrink()
-            aug.size = (256, 256)
+    cfg.model.test_cfg.rcnn.max_per_img = 20  # the masks of at most 20 detections
+    rcnn = cfg.model.train_cfg.rcnn
+    for stage in rcnn if isinstance(rcnn, list) else [rcnn]:  # the RoI heads' cost (4-conv heads, cascades)
+        stage.sampler.num = 64
+    if cfg.model.data_preprocessor.get('pad_size_divisor', 1) > 256:  # ViTDet's 1024x1024 inputs: 224x224, one
+        cfg.model.data_preprocessor.pad_size_divisor = 224  # 14x14 window of tokens (no window padding)
     for split in ('train', 'val', 'test'):
         ds = cfg[f'{split}_dataloader'].dataset
         ds.update(data_root=toy_root, metainfo=dict(classes=('square', 'circle', 'triangle')),

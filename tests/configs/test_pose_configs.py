@@ -18,6 +18,10 @@ CONFIGS = sorted(
 OFFICIAL = [f'td-hm_uniformer-{a}_{b}-210e_coco-{size}.py' for a, b, size in (
     ('s', '8xb128', '256x192'), ('b', '8xb128', '256x192'), ('s', '8xb128', '384x288'), ('b', '8xb32', '384x288'),
     ('s', '8xb64', '448x320'), ('b', '8xb32', '448x320'))]
+# ViTPose with the classic decoder (mmpose's td-hm_ViTPose-{small,base}_8xb64-210e_coco-256x192.py), which
+# publishes no parameter counts: each config here is checked against the settings of mmpose's config (parsed)
+VITPOSE = {f'td-hm_vit-{a}_8xb64-210e_coco-256x192.py': f'td-hm_ViTPose-{ref}_8xb64-210e_coco-256x192.py'
+           for a, ref in (('s', 'small'), ('b', 'base'))}
 
 
 def _build(cfg):
@@ -29,7 +33,82 @@ def _build(cfg):
 
 
 def test_every_official_row_has_a_config():
-    assert set(OFFICIAL) <= {osp.basename(name) for name in CONFIGS}
+    assert set(OFFICIAL) | set(VITPOSE) <= {osp.basename(name) for name in CONFIGS}
+
+
+def _unscoped(obj):
+    """A resolved config without the ``_scope_`` keys that mmengine adds to what an ``mmpose::`` base defines."""
+    if isinstance(obj, dict):
+        return {k: _unscoped(v) for k, v in obj.items() if k != '_scope_'}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_unscoped(v) for v in obj)
+    return obj
+
+
+@pytest.mark.parametrize('ours', sorted(VITPOSE))
+def test_vitpose_settings_match_mmpose_reference(ours):
+    """Codec, head, test flip, data, schedule and optimizer as mmpose's ViTPose config; the backbone as its
+    mmpretrain ViT (parsed only: mmpretrain is not installed). The parameter counts are in the README."""
+    from mmengine.config import Config
+    from mmengine.hub import get_config
+    cfg = _unscoped(Config.fromfile(osp.join(ROOT, 'configs/pose/vit', ours)).to_dict())
+    ref = _unscoped(get_config(f'mmpose::body_2d_keypoint/topdown_heatmap/coco/{VITPOSE[ours]}').to_dict())
+    for key in ('codec', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator', 'train_cfg',
+                'param_scheduler', 'auto_scale_lr'):
+        assert cfg[key] == ref[key], key
+    for key in ('type', 'data_preprocessor', 'head', 'test_cfg'):
+        assert cfg['model'][key] == ref['model'][key], key
+    backbone, ref_backbone = cfg['model']['backbone'], ref['model']['backbone']
+    ref_arch = ref_backbone['arch'] if isinstance(ref_backbone['arch'], dict) else dict(
+        embed_dims=768, num_layers=12, num_heads=12, feedforward_channels=3072)  # mmpretrain's 'base'
+    assert backbone['type'] == 'ViT' and backbone['arch'] in (  # a dict arch (S) or the zoo's 'vit-base' (B)
+        dict(embed_dims=ref_arch['embed_dims'], depth=ref_arch['num_layers'], num_heads=ref_arch['num_heads']),
+        'vit-base' if ref_backbone['arch'] == 'base' else None)
+    assert ref_arch['feedforward_channels'] == 4 * ref_arch['embed_dims']  # mlp_ratio 4
+    assert tuple(backbone['pretrain_img_size']) == tuple(ref_backbone['img_size'])
+    assert backbone['patch_padding'] == ref_backbone['patch_cfg']['padding']
+    assert backbone['with_cls_token'] is ref_backbone['with_cls_token'] is False
+    assert backbone['final_norm'] is True and 'final_norm' not in ref_backbone  # mmpretrain's default: True
+    assert backbone['out_indices'] == -1 and 'out_indices' not in ref_backbone and backbone['pyramid'] is None
+    assert backbone['drop_path_rate'] == ref_backbone['drop_path_rate']
+    assert osp.basename(backbone['init_cfg']['checkpoint']) == osp.basename(ref_backbone['init_cfg']['checkpoint'])
+    optim, ref_optim = cfg['optim_wrapper'], ref['optim_wrapper']
+    assert optim['constructor'] == 'LayerDepthDecayOptimWrapperConstructor'
+    assert optim['optimizer'] == ref_optim['optimizer'] and optim['clip_grad'] == ref_optim['clip_grad']
+    assert optim['paramwise_cfg']['layer_decay_rate'] == ref_optim['paramwise_cfg']['layer_decay_rate']
+
+
+def test_vitpose_layer_decay_as_mmpose():
+    """The optimiser the ViTPose-S config builds gives every parameter the lr and weight decay of mmpose's
+    LayerDecayOptimWrapperConstructor (rate 0.8, 12 layers) but for the two documented differences: the final norm
+    goes with the last block (mmpose: with the head) and pos_embed keeps its weight decay (mmpose: none)."""
+    from mmengine.config import Config
+    from mmengine.optim import build_optim_wrapper
+    from mmpose.registry import MODELS
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/pose/vit/td-hm_vit-s_8xb64-210e_coco-256x192.py'))
+    cfg.model.backbone.init_cfg = None
+    with DefaultScope.overwrite_default_scope('mmpose'):
+        model = MODELS.build(cfg.model)
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    base_lr, base_wd, rate = 5e-4, 0.1, 0.8
+    names = {id(p): n for n, p in model.named_parameters()}
+    got = {names[id(p)]: (g['lr'], g['weight_decay']) for g in wrapper.optimizer.param_groups for p in g['params']}
+    assert set(got) == set(names.values())
+
+    def mmpose_rule(name, param):  # mmpose/engine/optim_wrappers/layer_decay_optim_wrapper.py, our names
+        if name.startswith(('backbone.pos_embed', 'backbone.patch_embed')):
+            layer = 0
+        elif name.startswith('backbone.blocks.'):
+            layer = int(name.split('.')[2]) + 1
+        else:
+            layer = 13
+        no_decay = param.ndim == 1 or name.endswith('.bias') or 'pos_embed' in name
+        return base_lr * rate**(13 - layer), 0. if no_decay else base_wd
+
+    differ = sorted(n for n, p in model.named_parameters() if got[n] != pytest.approx(mmpose_rule(n, p)))
+    assert differ == ['backbone.norm.bias', 'backbone.norm.weight', 'backbone.pos_embed']
+    assert got['backbone.norm.weight'] == pytest.approx((base_lr * rate, 0.))
+    assert got['backbone.pos_embed'] == pytest.approx((base_lr * rate**13, base_wd))
 
 
 @pytest.mark.parametrize('name', CONFIGS)

@@ -26,6 +26,13 @@ PUBLISHED = {  # parameters (M) of the official table; the issue allows 2%
     'upernet_uniformer-s': 52, 'upernet_uniformer-b': 80, 'fpn_uniformer-s': 25, 'fpn_uniformer-b': 54,
     'fpn_uniformer-xxs': 13.5, 'fpn_uniformer-xs': 19.7
 }
+# mmseg's ViT / DeiT UperNet table (configs/vit/README.md) publishes no parameter counts: each of these configs is
+# checked against the model of mmseg's own config of that row (its VisionTransformer), built in the same run.
+VIT_REFERENCE = {  # ours (configs/seg/vit/) -> mmseg's config of the row (configs/vit/ of mmseg 1.2.2)
+    f'upernet_{ours}_8xb2-{sched}_ade20k-512x512.py': f'vit_{ref}_8xb2-{sched}_ade20k-512x512.py'
+    for ours, ref in (('vit-b16_mln', 'vit-b16_mln_upernet'), ('deit-s16', 'deit-s16_upernet'),
+                      ('deit-b16', 'deit-b16_upernet')) for sched in ('80k', '160k')
+}
 
 
 def _published(name):
@@ -54,6 +61,7 @@ def test_every_official_row_has_a_config():
                 assert f'{head}_uniformer-{arch}{variant}_{sched}_ade20k-512x512.py' in names
     for arch in ('xxs', 'xs'):
         assert f'fpn_uniformer-{arch}_8xb4-80k_ade20k-512x512.py' in names
+    assert set(VIT_REFERENCE) <= names  # mmseg's ViT table: DeiT-S, DeiT-B, ViT-B + MLN at 80k and 160k
 
 
 @pytest.mark.parametrize('name', CONFIGS)
@@ -82,6 +90,74 @@ def test_seg_config_trains_and_tests_one_iteration_on_toy_data(name, toy_ade):
         train_set, val_set = DATASETS.build(cfg.train_dataloader.dataset), DATASETS.build(cfg.val_dataloader.dataset)
         pred = one_train_and_test_step(model, cfg, train_set, val_set)
     assert pred.pred_sem_seg.data.shape[-2:] == pred.gt_sem_seg.data.shape[-2:]
+
+
+def _mmseg_vit_config(name):
+    from mmengine.hub import get_config
+    return get_config(f'mmseg::vit/{name}')
+
+
+def _unscoped(obj):
+    """A resolved config without the ``_scope_`` keys that mmengine adds to what an ``mmseg::`` base defines."""
+    if isinstance(obj, dict):
+        return {k: _unscoped(v) for k, v in obj.items() if k != '_scope_'}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_unscoped(v) for v in obj)
+    return obj
+
+
+@pytest.mark.parametrize('ours', [n for n in VIT_REFERENCE if '-80k_' in n])  # the 160k models are the same
+def test_vit_upernet_size_matches_mmseg_reference(ours):
+    """Within 1% of mmseg's own model of the row; the whole difference is the bias of the patch convolution, which
+    mmseg's ViT leaves out (patch_bias=False) and timm's / DeiT's / this project's has (embed_dims parameters)."""
+    from mmseg.registry import MODELS
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/seg/vit', ours))
+    cfg.model.backbone.init_cfg = None
+    with DefaultScope.overwrite_default_scope('mmseg'):  # built, not initialised: no checkpoint is read
+        model, ref = MODELS.build(cfg.model), MODELS.build(_mmseg_vit_config(VIT_REFERENCE[ours]).model)
+
+    def count(module):
+        return sum(p.numel() for p in module.parameters()) if module is not None else 0
+
+    assert abs(count(model) - count(ref)) <= 0.01 * count(ref)
+    for part in ('neck', 'decode_head', 'auxiliary_head'):
+        assert count(getattr(model, part, None)) == count(getattr(ref, part, None)), part
+    ref_patch = ref.backbone.patch_embed.projection
+    assert ref_patch.bias is None and model.backbone.patch_embed.proj.bias is not None
+    assert count(model.backbone) - count(ref.backbone) == ref_patch.out_channels == model.backbone.embed_dims
+    assert model.backbone.pos_embed.shape == ref.backbone.pos_embed.shape  # (1, 1 + 32 * 32, C): class token kept
+    assert model.backbone.out_indices == tuple(ref.backbone.out_indices)
+    assert model.backbone.final_norm == ref.backbone.final_norm
+
+
+@pytest.mark.parametrize('ours', sorted(VIT_REFERENCE))
+def test_vit_upernet_settings_match_mmseg_reference(ours):
+    """Heads, neck, data, schedule and optimizer as mmseg's config of the row (parsed only, nothing built)."""
+    cfg = _unscoped(Config.fromfile(osp.join(ROOT, 'configs/seg/vit', ours)).to_dict())
+    ref = _unscoped(_mmseg_vit_config(VIT_REFERENCE[ours]).to_dict())
+    # mmseg 1.x bases vit_deit-s16_upernet_8xb2-160k on its 80k config (so it runs 80k iterations); the 0.x config
+    # of the published row ran 160k: its schedule is that of the other 160k configs
+    sched = _unscoped(
+        _mmseg_vit_config(re.sub(r'^vit_\S+?_8xb2', 'vit_vit-b16_mln_upernet_8xb2', VIT_REFERENCE[ours])).to_dict())
+    model, ref_model = cfg['model'], ref['model']
+    for key in ('neck', 'decode_head', 'auxiliary_head', 'data_preprocessor', 'test_cfg'):
+        assert model.get(key) == ref_model.get(key), key
+    backbone, ref_backbone = model['backbone'], ref_model['backbone']
+    assert backbone['drop_path_rate'] == ref_backbone['drop_path_rate']
+    assert tuple(backbone['out_indices']) == tuple(ref_backbone['out_indices'])
+    assert backbone['with_cls_token'] == ref_backbone['with_cls_token'] and backbone['pyramid'] is None
+    assert backbone['final_norm'] == ref_backbone.get('final_norm', False)
+    assert backbone['pretrain_img_size'] == ref_backbone['img_size'][0] == ref_backbone['img_size'][1]
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'tta_pipeline'):
+        assert cfg[key] == ref[key], key
+    for key in ('train_cfg', 'param_scheduler'):
+        assert cfg[key] == sched[key], key
+    optim, ref_optim = cfg['optim_wrapper'], ref['optim_wrapper']
+    assert optim['type'] == ref_optim['type'] and optim['optimizer'] == ref_optim['optimizer']
+    # mmseg's 'norm' key matched no parameter of its ViT (LayerNorms ln1 / ln2, BatchNorms bn); ours would match
+    # the LayerNorms (norm1 / norm2), so it is left out: the same parameters go without weight decay
+    ref_keys = {k: v for k, v in ref_optim['paramwise_cfg']['custom_keys'].items() if k != 'norm'}
+    assert optim['paramwise_cfg']['custom_keys'] == ref_keys
 
 
 def _miou(output: str) -> float:

@@ -1,0 +1,6 @@
+# ViTDet: Mask R-CNN, ViT-B (MAE, IN-1K), hybrid attention (14x14 windows, 4 global blocks), relative position,
+# simple feature pyramid, LSJ 1024, 100 epochs at batch 64, COCO: 51.6 box / 45.9 mask AP (detectron2, official).
+_base_ = [
+    '../_base_/mask-rcnn_vit-b_simple-fpn.py', '../_base_/coco_instance_vitdet-lsj-1024.py',
+    '../_base_/schedule_vitdet_lsj-100e.py'
+]

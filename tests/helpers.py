@@ -17,6 +17,19 @@ def cpu_config(path: str) -> Config:
     return cfg
 
 
+def one_per_head_type(task: str, names, head_of) -> list:
+    """Of the configs ``names`` (relative to ``configs/<task>``), one per family folder, backbone type, neck type
+    and head type (``head_of(cfg.model)``): the configs that run a train and a test iteration (every config builds
+    and runs its data pipeline elsewhere). A full-size config where the group has one; toy configs train in the
+    suites' runner tests."""
+    chosen = {}
+    for name in sorted(names, key=lambda n: ('toy' in n, n)):
+        model = Config.fromfile(osp.join(ROOT, 'configs', task, name)).model
+        key = (osp.dirname(name), model.backbone.type, (model.get('neck') or {}).get('type'), head_of(model))
+        chosen.setdefault(key, name)
+    return sorted(chosen.values())
+
+
 def shrink(obj):
     """Every resize scale of a pipeline at most 256 px and crops 96x128 (CPU-sized), the structure kept."""
     if isinstance(obj, dict):
@@ -31,6 +44,17 @@ def shrink(obj):
     if isinstance(obj, (list, tuple)):
         return type(obj)(shrink(v) for v in obj)
     return obj
+
+
+def first_batches(model, cfg, datasets) -> tuple:
+    """The first train and the first val sample of a config's datasets (built from the ``datasets`` registry),
+    each through its own pipeline and then the model's data preprocessor (train: ``training=True``)."""
+    from mmengine.dataset import pseudo_collate
+    batches = []
+    for split in ('train', 'val'):
+        sample = datasets.build(cfg[f'{split}_dataloader'].dataset)[0]
+        batches.append(model.data_preprocessor(pseudo_collate([sample]), split == 'train'))
+    return tuple(batches)
 
 
 def one_train_and_test_step(model, cfg, train_set, val_set):

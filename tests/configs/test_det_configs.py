@@ -1,5 +1,6 @@
-"""Detection suite: every config builds with the published size, trains and tests on toy data, resumes; one toy ViT
-checkpoint evaluated from the command line in global / window / hybrid mode predicts three different results."""
+"""Detection suite: every config builds with the published size and runs its pipeline on toy data; one per head
+type trains and tests an iteration; the toy config resumes; one toy ViT checkpoint evaluated from the command line
+in global / window / hybrid mode predicts three different results."""
 import glob
 import os.path as osp
 import subprocess
@@ -10,7 +11,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from helpers import ROOT, cpu_config, one_train_and_test_step, shrink
+from helpers import ROOT, cpu_config, first_batches, one_per_head_type, one_train_and_test_step, shrink
 
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 from make_toy_coco import write_split  # noqa: E402
@@ -56,23 +57,62 @@ def _cpu_config(name, toy_root):
 
 
 @pytest.mark.parametrize('name', CONFIGS)
-def test_det_config_builds_with_published_size(name):
-    from mmdet.registry import MODELS
-    cfg = Config.fromfile(osp.join(ROOT, 'configs/det', name))
-    cfg.model.backbone.init_cfg = None
+def test_det_config_builds_with_published_size_and_its_pipeline_runs(name, toy_coco):
+    from mmdet.registry import DATASETS, MODELS
+    cfg = _cpu_config(name, toy_coco)  # SyncBN -> BN and fp32 change no parameter count
     with DefaultScope.overwrite_default_scope('mmdet'):
         model = MODELS.build(cfg.model)
+        train, val = first_batches(model, cfg, DATASETS)
     if osp.basename(name) in PUBLISHED:
         expected, tolerance = PUBLISHED[osp.basename(name)]
         params = sum(p.numel() for p in model.parameters()) / 1e6
         assert abs(params - expected) <= tolerance * expected, f'{params:.2f}M vs {expected}M'
+    divisor = cfg.model.data_preprocessor.pad_size_divisor
+    for batch in (train, val):
+        height, width = batch['inputs'].shape[-2:]
+        assert batch['inputs'].ndim == 4 and height % divisor == width % divisor == 0
+    gt = train['data_samples'][0].gt_instances
+    assert len(gt.bboxes) == len(gt.masks) > 0
 
 
 def test_every_official_row_has_a_config():
     assert set(PUBLISHED) <= {osp.basename(name) for name in CONFIGS}
 
 
-@pytest.mark.parametrize('name', CONFIGS)
+def test_vitdet_optimizer_as_detectron2():
+    """The ViTDet Mask R-CNN config gives every parameter detectron2's lr and weight decay (projects/ViTDet
+    mask_rcnn_vitdet_b_100ep.py: get_vit_lr_decay_rate with rate 0.7 over 12 blocks, get_default_optimizer_params
+    with weight_decay_norm=0, overrides pos_embed weight_decay=0). detectron2's rule, on our names: torch LayerNorms
+    (the ViT's norm1 / norm2) and pos_embed have no decay; biases, rel-pos tables and the channel LayerNorms of the
+    pyramid and heads (detectron2's LayerNorm is not a torch LayerNorm) do."""
+    from mmengine.optim import build_optim_wrapper
+    from mmdet.registry import MODELS
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/det/vit/mask-rcnn_vit-b-h14-rp_simple-fpn_lsj-100e_coco.py'))
+    cfg.model.backbone.init_cfg = None
+    cfg.optim_wrapper.type = 'OptimWrapper'  # AmpOptimWrapper needs a GPU; the parameter groups are the same
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        model = MODELS.build(cfg.model)
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    base_lr, base_wd, rate = 1e-4, 0.1, 0.7
+    got = {id(p): (g['lr'], g['weight_decay']) for g in wrapper.optimizer.param_groups for p in g['params']}
+    assert len(got) == len(list(model.parameters()))
+
+    def detectron2_rule(name, module):
+        if name.startswith(('backbone.pos_embed', 'backbone.patch_embed')):
+            layer = 0
+        elif name.startswith('backbone.blocks.'):
+            layer = int(name.split('.')[2]) + 1
+        else:
+            layer = 13
+        no_decay = isinstance(module, torch.nn.LayerNorm) and 'backbone.blocks.' in name or 'pos_embed' in name
+        return base_lr * rate**(13 - layer), 0. if no_decay else base_wd
+
+    modules = dict(model.named_modules())
+    for name, param in model.named_parameters():
+        assert got[id(param)] == pytest.approx(detectron2_rule(name, modules[name.rpartition('.')[0]])), name
+
+
+@pytest.mark.parametrize('name', one_per_head_type('det', CONFIGS, lambda model: (model.type, model.roi_head.type)))
 def test_det_config_trains_and_tests_one_iteration_on_toy_data(name, toy_coco):
     from mmdet.registry import DATASETS, MODELS
     cfg = _cpu_config(name, toy_coco)

@@ -14,9 +14,18 @@ interval = 5000
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     constructor='LayerDepthDecayOptimWrapperConstructor',
-    # no weight decay on 1-D parameters (norms, biases); ViTDet exempts the ViT's norms and the position
-    # embedding only (see the README)
-    paramwise_cfg=dict(layer_decay_rate=0.7, no_decay_1d=True),
+    # detectron2's weight-decay rule (get_default_optimizer_params(weight_decay_norm=0) + overrides pos_embed): no
+    # decay on the ViT's LayerNorms (norm1 / norm2, torch LayerNorms) and the position embedding; biases, relative
+    # position tables and the channel LayerNorms of pyramid, neck and heads (detectron2's own LayerNorm class,
+    # not among its norm types) decay
+    paramwise_cfg=dict(
+        layer_decay_rate=0.7,
+        no_decay_1d=False,
+        custom_keys={
+            'backbone.pos_embed': dict(decay_mult=0.),
+            '.norm1.': dict(decay_mult=0.),
+            '.norm2.': dict(decay_mult=0.)
+        }),
     optimizer=dict(type='AdamW', lr=0.0001, betas=(0.9, 0.999), weight_decay=0.1))
 
 param_scheduler = [

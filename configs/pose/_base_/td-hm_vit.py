@@ -32,7 +32,8 @@ optim_wrapper = dict(
     type='OptimWrapper',
     constructor='LayerDepthDecayOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=5e-4, betas=(0.9, 0.999), weight_decay=0.1),
-    paramwise_cfg=dict(layer_decay_rate=0.8),
+    # mmpose's constructor exempts pos_embed from weight decay as well as the 1-D parameters
+    paramwise_cfg=dict(layer_decay_rate=0.8, custom_keys={'pos_embed': dict(decay_mult=0.)}),
     clip_grad=dict(max_norm=1., norm_type=2))
 
 # The project's runner hooks (see ./td-hm_uniformer.py): AtomicCheckpointHook keeps the base's save_best='coco/AP',

@@ -18,7 +18,9 @@ A family subclasses it and writes only its blocks, its zoo, its converter and it
 It is registered with :func:`register_backbone`, which puts it in mmengine's root ``MODELS`` (so mmdet, mmseg and
 mmpose configs resolve ``type=...``) and in :data:`FAMILIES`, the registry the checkpoint hints search.
 """
+import contextlib
 import copy
+import numbers
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple, Type, Union
 
@@ -41,6 +43,25 @@ def register_backbone(cls: Type['PyramidBackbone']) -> Type['PyramidBackbone']:
     MODELS.register_module(module=cls)
     FAMILIES[cls.__name__] = cls
     return cls
+
+
+@contextlib.contextmanager
+def _running_stats_frozen(module: nn.Module):
+    """The BatchNorms of ``module`` in training mode normalise with the batch's statistics, as always, but leave
+    their running statistics and batch count as they were (momentum 0 while inside; the same ops run, so a
+    checkpoint's recomputation saves the same tensors as its forward)."""
+    norms = [(m, m.momentum, None if m.num_batches_tracked is None else m.num_batches_tracked.clone())
+             for m in module.modules()
+             if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training and m.track_running_stats]
+    for m, _, _ in norms:
+        m.momentum = 0.
+    try:
+        yield
+    finally:
+        for m, momentum, count in norms:
+            m.momentum = momentum
+            if count is not None:
+                m.num_batches_tracked.copy_(count)
 
 
 class PyramidBackbone(BaseModule):
@@ -176,8 +197,15 @@ class PyramidBackbone(BaseModule):
 
     def _resolve_out_indices(self, out_indices: Union[int, Sequence[int]]) -> Tuple[int, ...]:
         n = self.num_stages
-        indices = [out_indices] if isinstance(out_indices, int) else list(out_indices)
-        out = tuple(sorted(set(int(i) % n if -n <= int(i) < 0 else int(i) for i in indices)))
+
+        def is_int(i):  # bool is an int to Python, a mistake here
+            return isinstance(i, numbers.Integral) and not isinstance(i, bool)
+
+        indices = [out_indices] if is_int(out_indices) else out_indices
+        if not isinstance(indices, (list, tuple)) or not all(is_int(i) for i in indices):
+            raise TypeError(f'out_indices must be an int or a list / tuple of ints (stage indices 0..{n - 1}, '
+                            f'negative from the end), got {out_indices!r}')
+        out = tuple(sorted(set(i % n if -n <= i < 0 else i for i in indices)))
         if not out or out[0] < 0 or out[-1] >= n:
             raise ValueError(f'out_indices must be a non-empty subset of 0..{n - 1}, got {out_indices}')
         return out
@@ -281,9 +309,12 @@ class PyramidBackbone(BaseModule):
         return x
 
     def call_block(self, stage: int, index: int, block: nn.Module, *inputs):
-        """``block(*inputs)``, gradient-checkpointed when ``with_cp`` asks for it."""
+        """``block(*inputs)``, gradient-checkpointed when ``with_cp`` asks for it. The recomputation in backward
+        leaves BatchNorm running statistics alone, so that a checkpointed step counts its batch once, as a plain
+        one (the official code and mmcv's ``with_cp`` modules count it twice)."""
         if index < self.cp_blocks[stage] and torch.is_grad_enabled():
-            return cp.checkpoint(block, *inputs, use_reentrant=False)
+            return cp.checkpoint(block, *inputs, use_reentrant=False,
+                                 context_fn=lambda: (contextlib.nullcontext(), _running_stats_frozen(block)))
         return block(*inputs)
 
     # ---- training behaviour ---------------------------------------------------------------------

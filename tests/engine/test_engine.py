@@ -99,11 +99,16 @@ def test_two_cpu_processes_train_like_one_with_the_same_total_batch(toy_coco, tm
 
     rank0, rank1 = (torch.load(tmp_path / 'ddp' / f'rank{r}.pth') for r in (0, 1))
     _assert_same_weights(rank0['parameters'], rank1['parameters'])
+    one = torch.load(tmp_path / 'single' / 'rank0.pth')
+    # every step, the two ranks read different halves of the single process's batch (the sampler splits one
+    # shuffled stream between the ranks)
+    for step, (a, b, whole) in enumerate(zip(rank0['images'], rank1['images'], one['images'])):
+        assert len(a) == len(b) == 2 and not set(a) & set(b) and sorted(a + b) == sorted(whole), (step, a, b, whole)
     ddp = [(a + b) / 2 for a, b in zip(rank0['losses'], rank1['losses'])]  # the loss of the whole batch of 4
-    single = torch.load(tmp_path / 'single' / 'rank0.pth')['losses']
-    assert len(ddp) == len(single) == iters
-    # same initial weights, same images in every step (the sampler splits one shuffled stream between the ranks);
-    # only flips, BatchNorm batches and per-rank loss normalisation differ
+    single = one['losses']
+    assert len(ddp) == len(single) == len(one['images']) == iters
+    # same initial weights, same images in every step; only flips, BatchNorm batches and per-rank loss
+    # normalisation differ
     relative = [abs(a - b) / b for a, b in zip(ddp, single)]
     assert relative[0] < 0.05, relative
     assert sum(relative) / iters < 0.1, relative

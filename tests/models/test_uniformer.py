@@ -101,6 +101,89 @@ def test_window_covering_the_whole_map_equals_global():
         assert torch.allclose(g(x)[3], w(x)[3], atol=1e-5)
 
 
+def _attention_by_hand(attn, tokens):
+    """softmax(q k^T * scale) v of ``attn``'s weights over ``tokens`` (B, N, C), then the output projection."""
+    B, N, C = tokens.shape
+    qkv = (tokens @ attn.qkv.weight.T + attn.qkv.bias).reshape(B, N, 3, attn.num_heads, C // attn.num_heads)
+    q, k, v = qkv.permute(2, 0, 3, 1, 4)
+    weights = (q @ k.transpose(-2, -1) * attn.scale).softmax(dim=-1)
+    return (weights @ v).transpose(1, 2).reshape(B, N, C) @ attn.proj.weight.T + attn.proj.bias
+
+
+def _attention_block_by_hand(block, x):
+    """An AttentionBlock (no LayerScale) on NCHW ``x``, windows cut out one by one: the normalized map is
+    zero-padded at the bottom and right to a multiple of the window, the padded tokens take part in the
+    attention unmasked (the official behaviour), and their outputs are cropped."""
+    assert block.gamma_1 is None
+    x = (x + block.pos_embed(x)).permute(0, 2, 3, 1)
+    t = block.norm1(x)
+    B, H, W, C = t.shape
+    w = block.window_size
+    if not w:
+        y = _attention_by_hand(block.attn, t.reshape(B, H * W, C)).reshape(B, H, W, C)
+    else:
+        padded = t.new_zeros(B, -(-H // w) * w, -(-W // w) * w, C)
+        padded[:, :H, :W] = t
+        y = torch.empty_like(padded)
+        for i in range(0, padded.shape[1], w):
+            for j in range(0, padded.shape[2], w):
+                window = padded[:, i:i + w, j:j + w].reshape(B, w * w, C)
+                y[:, i:i + w, j:j + w] = _attention_by_hand(block.attn, window).reshape(B, w, w, C)
+        y = y[:, :H, :W]
+    x = x + y
+    x = x + block.mlp(block.norm2(x))
+    return x.permute(0, 3, 1, 2)
+
+
+def _pyramid_by_hand(model, x):
+    """The model's pyramid with every attention block replaced by :func:`_attention_block_by_hand`."""
+    outs = []
+    for i in range(4):
+        x = getattr(model, f'patch_embed{i + 1}')(x)
+        for block in getattr(model, f'blocks{i + 1}'):
+            x = block(x) if i < 2 else _attention_block_by_hand(block, x)
+        outs.append(getattr(model, f'norm{i + 1}')(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2))
+    return outs
+
+
+@pytest.mark.parametrize('optimized', [True, False])
+@pytest.mark.parametrize('mode,window_size', [('global', 4), ('window', 4), ('hybrid', 4), ('window', 5),
+                                              ('hybrid', 13), ('window', 16)])
+def test_attention_modes_on_odd_maps_equal_attention_by_hand(mode, window_size, optimized):
+    """On an input whose stride-16 map has odd sides (208x336 -> 13x21 tokens), window and hybrid modes give the
+    attention computed window by window by hand: windows from the top left, the map zero-padded at the bottom
+    and right, padded tokens attended to unmasked, as the official code does (window 16 pads both sides of
+    the map into a single window, which is therefore not global attention)."""
+    model = tiny(attn_mode=mode, window_size=window_size, optimized=optimized).eval()
+    torch.manual_seed(0)
+    for name, p in model.named_parameters():
+        if name.endswith('bias'):  # non-zero qkv biases: padded tokens get keys and values of their own
+            torch.nn.init.normal_(p, std=0.1)
+    x = torch.rand(2, 3, 208, 336)
+    with torch.no_grad():
+        outs, ref = model(x), _pyramid_by_hand(model, x)
+    assert [tuple(o.shape[-2:]) for o in outs] == [(52, 84), (26, 42), (13, 21), (6, 10)]
+    for out, expected in zip(outs, ref):
+        torch.testing.assert_close(out, expected, rtol=0, atol=1e-5)
+
+
+def test_one_window_over_an_odd_map_is_global_attention_only_without_padding():
+    """A 13-token window over a 13x13 stage-3 map (input 208x208) is global attention; a 14-token window over
+    it is not (the zero padding is attended to, unmasked, as in the official code)."""
+    models = [tiny(attn_mode=mode, window_size=w).eval() for mode, w in [('global', 14), ('window', 13),
+                                                                          ('window', 14), ('hybrid', 13)]]
+    for model in models[1:]:
+        model.load_state_dict(models[0].state_dict())
+    x = torch.rand(1, 3, 208, 208)
+    with torch.no_grad():
+        glob, exact, padded, hybrid = (m(x) for m in models)
+    assert glob[2].shape[-2:] == (13, 13)
+    for a, b, c in zip(glob[2:], exact[2:], hybrid[2:]):
+        torch.testing.assert_close(b, a, rtol=0, atol=1e-5)
+        torch.testing.assert_close(c, a, rtol=0, atol=1e-5)
+    assert not torch.allclose(padded[2], glob[2], atol=1e-3)
+
+
 @pytest.mark.parametrize('out_indices', [(0, ), (1, 3), (2, ), (0, 1, 2, 3)])
 def test_out_indices(out_indices):
     model = tiny(out_indices=out_indices)

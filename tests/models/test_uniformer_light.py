@@ -77,14 +77,132 @@ def test_no_state_shared_between_models():
         assert torch.equal(p, q)
 
 
-def test_gradients_checkpointing_and_frozen_stages():
-    model = tiny(with_cp=True, drop_path_rate=0.1)
-    model.train()
-    sum(o.sum() for o in model(torch.rand(2, 3, 64, 96))).backward()
-    assert all(p.grad is not None for p in model.parameters())
+def _train_step(model, x):
+    """Outputs and parameter gradients of one training forward / backward, the dropout masks drawn from seed 0."""
+    torch.manual_seed(0)
+    outs = model(x)
+    weights = [torch.randn(o.shape, generator=torch.Generator().manual_seed(i)) for i, o in enumerate(outs)]
+    sum((o * w).sum() for o, w in zip(outs, weights)).backward()
+    return [o.detach() for o in outs], {n: p.grad for n, p in model.named_parameters()}
+
+
+@pytest.mark.parametrize('with_cp', [True, [0, 1, 2, 1], [1, 0, 0, 2]])
+def test_checkpointing_changes_neither_outputs_nor_gradients(with_cp):
+    """Gradient checkpointing (``with_cp``) only saves memory: in training mode, with drop path, dropout and
+    attention dropout on, outputs and every parameter's gradient are those of the model without it (the
+    recomputation replays the same random masks; different ones would change both)."""
+    drops = dict(drop_path_rate=0.3, drop_rate=0.2, attn_drop_rate=0.2)
+    plain, checkpointed = tiny(**drops), tiny(with_cp=with_cp, **drops)
+    checkpointed.load_state_dict(plain.state_dict())
+    x = light_input((80, 112))
+    outs_a, grads_a = _train_step(plain.train(), x)
+    outs_b, grads_b = _train_step(checkpointed.train(), x)
+    for a, b in zip(outs_a, outs_b):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+    assert all(g is not None for g in grads_a.values())
+    for n, g in grads_a.items():
+        torch.testing.assert_close(g, grads_b[n], rtol=0, atol=1e-6, msg=n)
+    # the comparison can fail: other random masks give other outputs
+    torch.manual_seed(1)
+    assert not torch.allclose(plain(x)[3], outs_a[3], atol=1e-3)
+
+
+def test_checkpointing_updates_batchnorm_statistics_once():
+    """A checkpointed training step leaves the same BatchNorm running statistics as a plain one (the
+    recomputation in backward would count the batch a second time: the official code's behaviour)."""
+    plain, checkpointed = tiny(), tiny(with_cp=[1, 1, 0, 0])
+    checkpointed.load_state_dict(plain.state_dict())
+    x = light_input((64, 64))
+    for model in (plain, checkpointed):
+        _train_step(model.train(), x)
+    for (n, a), b in zip(plain.named_buffers(), checkpointed.buffers()):
+        assert torch.equal(a, b), n
+
+
+def test_frozen_stages_freeze_the_class_token_and_its_upsampling():
     frozen = tiny(frozen_stages=3)
     assert not frozen.cls_token.requires_grad and frozen.cls_upsample.weight.requires_grad
     assert not tiny(frozen_stages=4).cls_upsample.weight.requires_grad
+
+
+@pytest.mark.parametrize('norm_eval', [True, False])
+def test_norm_eval_keeps_batchnorm_statistics(norm_eval):
+    """With ``norm_eval=True`` the BatchNorms (conv stem and conv blocks) stay in eval mode after ``train()`` and a
+    training forward leaves their running statistics as they were; with False both change."""
+    model = tiny(norm_eval=norm_eval).train()
+    bns = {n: m for n, m in model.named_modules() if isinstance(m, torch.nn.BatchNorm2d)}
+    assert len(bns) == 6  # two in the stem, two in each conv block
+    assert all(m.training != norm_eval for m in bns.values())
+    before = {n: (m.running_mean.clone(), m.running_var.clone()) for n, m in bns.items()}
+    model(light_input((64, 96)))
+    for n, m in bns.items():
+        unchanged = torch.equal(before[n][0], m.running_mean) and torch.equal(before[n][1], m.running_var)
+        assert unchanged == norm_eval, n
+
+
+@pytest.mark.parametrize('out_indices,stages', [((1, 3), [1, 3]), (2, [2]), (-1, [3]), ([0, -2], [0, 2])])
+def test_out_indices_select_the_same_maps(out_indices, stages):
+    """Asking for fewer outputs (a tuple, an int or negative indices, as in mmpretrain) returns exactly those maps
+    of the full pyramid: the skipped output norms change nothing, and the stages after the last one are not run."""
+    full = tiny().eval()
+    some = tiny(out_indices=out_indices).eval()
+    some.load_state_dict(full.state_dict())  # the unused output norms are dropped
+    x = light_input((96, 128))
+    with torch.no_grad():
+        everything, selected = full(x), some(x)
+    assert len(selected) == len(stages)
+    for out, s in zip(selected, stages):
+        torch.testing.assert_close(out, everything[s], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize('out_indices', [(4, ), (-5, ), (), [0, 4]])
+def test_out_indices_out_of_range_is_an_error(out_indices):
+    with pytest.raises(ValueError, match=r'out_indices must be a non-empty subset of 0..3'):
+        UniFormerLight(arch=TINY, out_indices=out_indices)
+
+
+@pytest.mark.parametrize('out_indices', ['13', True, (1.7, ), 1.5, [None]])
+def test_out_indices_that_are_not_ints_are_an_error(out_indices):
+    """A string, a bool or a float is refused (a string would be read digit by digit, True as 1)."""
+    with pytest.raises(TypeError, match=r'out_indices must be an int or a list / tuple of ints'):
+        UniFormerLight(arch=TINY, out_indices=out_indices)
+
+
+def test_odd_stage_three_maps():
+    """Inputs whose stride-16 map has odd sides (208x336 -> 13x21): the pyramid has the sizes of the strided
+    convolutions (conv stem rounding up, 2x2 patch embeddings rounding down) and each image of a batch is
+    still pruned by its own scores. There is no window mode to compare with (attention is global); what odd
+    sides change is the 2x2 pooling of the token scores for stage 4, checked against its definition in
+    test_odd_map_scores_are_pooled_over_the_even_part."""
+    model = tiny().eval()
+    x = light_input((208, 336))
+    with torch.no_grad():
+        both, alone = model(x), model(x[1:])
+    assert [tuple(o.shape[-2:]) for o in both] == [(52, 84), (26, 42), (13, 21), (6, 10)]
+    for a, b in zip(both, alone):
+        torch.testing.assert_close(a[1:], b, rtol=0, atol=1e-5)
+
+
+def test_odd_map_scores_are_pooled_over_the_even_part():
+    """The last stage-3 block hands stage 4 its token scores averaged over 2x2 cells, as the official code does
+    (``avg_pool2d``): on a 13x21 map the last row and column are left out, matching the 6x10 stage-4 map, and
+    the pooled scores are rescaled to the total of all 13x21 scores. The tokens themselves are not touched."""
+    model = tiny().eval()
+    block = model.blocks3[-1]
+    assert block.downsample_scores
+    dim = TINY['embed_dims'][2]
+    gen = torch.Generator().manual_seed(0)
+    cls, x = torch.randn(2, 1, dim, generator=gen), torch.randn(2, dim, 13, 21, generator=gen)
+    scores = torch.rand(2, 13 * 21, generator=gen)
+    with torch.no_grad():
+        cls_a, x_a, pooled = block(cls, x, scores)
+        block.downsample_scores = False
+        cls_b, x_b, full = block(cls, x, scores)
+    assert torch.equal(cls_a, cls_b) and torch.equal(x_a, x_b)
+    expected = full.view(2, 13, 21)[:, :12, :20].reshape(2, 6, 2, 10, 2).mean(dim=(2, 4)).flatten(1)
+    expected = expected * full.sum(1, keepdim=True) / expected.sum(1, keepdim=True)
+    assert pooled.shape == (2, 60)
+    torch.testing.assert_close(pooled, expected, rtol=1e-6, atol=1e-7)
 
 
 def test_layer_depth_of_the_class_token():

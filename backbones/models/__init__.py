@@ -4,7 +4,8 @@ from .uniformer import UniFormer
 from .uniformer_light import UniFormerLight
 from .necks import SimplePyramidNeck
 from .vit import ViT
+from .sgformer import SGFormer
 
 __all__ = [
-    'FAMILIES', 'PyramidBackbone', 'register_backbone', 'UniFormer', 'UniFormerLight', 'ViT', 'SimplePyramidNeck'
+    'FAMILIES', 'PyramidBackbone', 'register_backbone', 'UniFormer', 'UniFormerLight', 'ViT', 'SGFormer', 'SimplePyramidNeck'
 ]

@@ -1,0 +1,585 @@
+"""SG-Former (S / M / B) for dense prediction: its blocks, zoo and checkpoint converter.
+
+SG-Former: Self-guided Transformer with Evolving Token Reallocation (ICCV 2023, https://arxiv.org/abs/2308.12216).
+Parameter names follow the official classification code (OliverRensu/SG-Former ``sgformer.py``), except that the
+official ``block{i}`` lists are this project's ``blocks{i}``: :meth:`SGFormer.convert_checkpoint` renames them, so
+official ImageNet files (``state_dict_ema`` / ``model`` / plain) load as they are; the classifier ``head.*`` is
+reported as not used.
+
+The network, stage by stage (``i`` = 1..4, strides 4, 8, 16, 32):
+
+- stem (``patch_embed1``): three 3x3 convolutions (strides 2, 1, 2), each followed by ``GroupNorm(1, C)``, GELU
+  between them, then a LayerNorm over the tokens; later stages start with a 1x1 -> depthwise 3x3 stride 2 -> 1x1
+  downsampling (``GroupNorm(1, C)`` after each, GELU between);
+- a trainable absolute position embedding (``pos_embed``) is added after the stem; it is stored for the
+  ``pretrain_img_size`` grid (56x56 at 224) and resized (bicubic) to the actual stride-4 map in every forward;
+- blocks: pre-norm attention and an MLP with a depthwise 3x3 convolution (added to its hidden activations before
+  GELU). In stages whose ``sr_ratio`` is above 1 the blocks alternate:
+
+  * even blocks (0, 2, ...) use *hybrid-scale attention*: half the heads attend over the whole map with keys and
+    values from an ``sr x sr`` strided convolution (+ LayerNorm, GELU), the other half inside non-overlapping 7x7
+    windows. The mean attention every key receives (global: upsampled to the map by repetition; local: inside its
+    window) is summed into a *significance map*, which is handed to the next block;
+  * odd blocks use *self-guided attention*: the tokens are ordered by the significance map, once row-major and
+    once column-major; each ordering is cut into parts (quarter / half / quarter for ``sr`` 8 and 4, halves for
+    ``sr`` 2) and consecutive tokens of a part are merged by a learned linear map of fixed group size
+    (``f1`` / ``f2`` / ``f3``; 196 / 56 / 28 tokens for ``sr`` 8, 49 / 14 / 7 for 4, 2 / 1 for 2): the least
+    significant tokens are merged most coarsely. Half the heads take keys / values from the row-major sequence
+    (``kv1``), half from the column-major one (``kv2``); the queries are all tokens.
+
+  Stages with ``sr_ratio`` 1 (stage 4) use plain multi-head self-attention. Every attention adds LePE (a linear
+  layer then a depthwise 3x3 convolution of its input) to its output before the projection. The significance map
+  starts afresh in every stage.
+- a LayerNorm (``norm{i}``) closes every stage; it is on the path of the next stage too (as officially), and its
+  output is the stage's feature map.
+
+Sensitivity: the self-guided regrouping depends on the sort order of the significance map, which is not a
+continuous function of the input: where two tokens' significances tie within float rounding, any difference in
+rounding (another op order such as ``fused_attn=True``, another BLAS, CPU vs GPU) may swap them, and a swap inside a
+merged group changes its key / value. With the official op order (``fused_attn=False``, the default) the outputs
+equal the official code's bit for bit on the same machine (measured: S, M, B at 224 and 448, random weights); with
+``fused_attn=True`` they measured 3e-6 away on a reduced arch but up to 0.5 (max abs) on the zoo archs with random
+weights. The official model has the same sensitivity between machines; how large it is with trained weights was
+not measured.
+
+Input sizes: the official code runs only at multiples of 224 per side (7x7 windows without padding, a
+``sr x sr`` reduction, the group sizes of the self-guided merge). Any other input is zero-padded (after
+normalisation) at the bottom and right to the next multiple of 224, and every output is cropped to
+``ceil(H / stride) x ceil(W / stride)``. At multiples of 224 nothing is padded and the outputs equal the official
+code's. Deviations and cost of the padding:
+
+- the ``GroupNorm(1, C)`` layers of the stem and of the downsampling layers normalise over the whole padded map,
+  so their statistics (and therefore every feature, near the image too) include the padded zeros: the features of an
+  image are not those of the image alone, they depend slightly on how much padding it got. Attention also sees the
+  padded tokens (no mask), as windowed backbones that pad without a mask do;
+- the padded pixels are computed: e.g. 800x1333 (the COCO test size) runs as 896x1344, +12.9% pixels; 512x512 runs
+  as 672x672, +72%. Choose input sizes near multiples of 224 where this matters.
+"""
+import math
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn.bricks import DropPath
+from mmengine.logging import MMLogger
+from mmengine.model import BaseModule
+from mmengine.model.weight_init import trunc_normal_
+
+from ..layers import Mlp, resize_pos_embed
+from .base import PyramidBackbone, matching_archs_hint, register_backbone
+
+# what only the ImageNet classifiers have
+CLASSIFIER_KEYS = ('head.', )
+# the official code's input granularity: every side a multiple of this
+SIDE_MULTIPLE = 224
+WINDOW = 7
+# tokens merged into one key / value by the self-guided attention, per part of the sorted sequence, by sr_ratio
+GROUP_SIZES = {8: (196, 56, 28), 4: (49, 14, 7), 2: (2, 1)}
+
+
+class ConvNorm(nn.Sequential):
+    """Convolution without bias then ``GroupNorm(1, C)`` (``Conv2d_BN`` upstream, names ``c`` and ``bn``)."""
+
+    def __init__(self, in_dim: int, out_dim: int, kernel: int = 1, stride: int = 1, groups: int = 1):
+        super().__init__()
+        self.c = nn.Conv2d(in_dim, out_dim, kernel, stride, kernel // 2, groups=groups, bias=False)
+        self.bn = nn.GroupNorm(1, out_dim)
+
+
+class Stem(nn.Module):
+    """Stride-4 stem: (3x3 s2, GN) -> GELU -> (3x3, GN) -> GELU -> (3x3 s2, GN), then a LayerNorm over the tokens.
+    Returns ``(B, H/4 * W/4, C)`` tokens and the map size."""
+
+    def __init__(self, in_channels: int, dim: int):
+        super().__init__()
+        self.conv = nn.Sequential(ConvNorm(in_channels, dim, 3, 2), nn.GELU(), ConvNorm(dim, dim, 3), nn.GELU(),
+                                  ConvNorm(dim, dim, 3, 2))
+        self.norm = nn.LayerNorm(dim)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Tuple[int, int]]:
+        x = self.conv(x)
+        hw = (x.shape[2], x.shape[3])
+        return self.norm(x.flatten(2).transpose(1, 2)), hw
+
+
+class Downsample(nn.Module):
+    """Stride-2 downsampling: (1x1, GN) -> GELU -> (depthwise 3x3 s2, GN) -> GELU -> (1x1, GN); tokens out."""
+
+    def __init__(self, in_dim: int, dim: int):
+        super().__init__()
+        self.act = nn.GELU()
+        self.conv1 = ConvNorm(in_dim, dim)
+        self.conv2 = ConvNorm(dim, dim, 3, 2, groups=dim)
+        self.conv3 = ConvNorm(dim, dim)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Tuple[int, int]]:
+        x = self.conv3(self.act(self.conv2(self.act(self.conv1(x)))))
+        return x.flatten(2).transpose(1, 2), (x.shape[2], x.shape[3])
+
+
+def tokens_to_map(x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
+    """``(B, H * W, C)`` -> ``(B, C, H, W)``."""
+    return x.transpose(1, 2).reshape(x.shape[0], x.shape[2], *hw)
+
+
+class DepthwiseConv(nn.Module):
+    """3x3 depthwise convolution of a token sequence over its map (``DWConv`` upstream)."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dwconv = nn.Conv2d(dim, dim, 3, 1, 1, groups=dim)
+
+    def forward(self, x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
+        return self.dwconv(tokens_to_map(x, hw)).flatten(2).transpose(1, 2)
+
+
+class ConvMlp(Mlp):
+    """The MLP with a depthwise 3x3 convolution on its hidden tokens: ``fc2(GELU(h + dwconv(h)))``, ``h = fc1(x)``."""
+
+    def __init__(self, dim: int, hidden: int, drop: float = 0.):
+        super().__init__(dim, hidden, drop)
+        self.dwconv = DepthwiseConv(hidden)
+
+    def forward(self, x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
+        h = self.fc1(x)
+        return self.from_hidden(h + self.dwconv(h, hw))
+
+
+class _AttentionBase(nn.Module):
+    """What every SG-Former attention has: heads, LePE (``lepe_linear`` then a depthwise 3x3 ``lepe_conv``, added
+    to the attention output) and the output projection."""
+
+    def __init__(self, dim: int, num_heads: int, qk_scale: Optional[float], attn_drop: float, proj_drop: float,
+                 fused_attn: bool):
+        super().__init__()
+        if dim % num_heads:
+            raise ValueError(f'dim {dim} is not a multiple of num_heads {num_heads}')
+        self.num_heads, self.head_dim = num_heads, dim // num_heads
+        self.scale = qk_scale or self.head_dim**-0.5
+        self.fused_attn = fused_attn
+        self.lepe_linear = nn.Linear(dim, dim)
+        self.lepe_conv = nn.Conv2d(dim, dim, 3, 1, 1, groups=dim)
+        self.attn_drop = nn.Dropout(attn_drop)
+        self.proj = nn.Linear(dim, dim)
+        self.proj_drop = nn.Dropout(proj_drop)
+
+    def lepe(self, x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
+        return self.lepe_conv(tokens_to_map(self.lepe_linear(x), hw)).flatten(2).transpose(1, 2)
+
+    def heads(self, x: torch.Tensor, n: int) -> torch.Tensor:
+        """``(B, N, n * head_dim)`` -> ``(B, n, N, head_dim)``."""
+        return x.reshape(x.shape[0], x.shape[1], n, self.head_dim).transpose(1, 2)
+
+    def key_value(self, layer: nn.Linear, x: torch.Tensor, n: int) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Keys and values of ``n`` heads from one linear layer (keys first): each ``(B, n, N, head_dim)``."""
+        kv = layer(x).reshape(x.shape[0], x.shape[1], 2, n, self.head_dim).permute(2, 0, 3, 1, 4)
+        return kv[0], kv[1]
+
+    def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        """softmax(q k^T * scale) v, per head: ``(B, n, N, head_dim)``."""
+        if self.fused_attn:
+            p = self.attn_drop.p if self.training else 0.
+            return F.scaled_dot_product_attention(q, k, v, dropout_p=p, scale=self.scale)
+        return self.attn_drop((q @ k.transpose(-2, -1) * self.scale).softmax(-1)) @ v
+
+    def finish(self, out: torch.Tensor, x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
+        """Projection of the attention output ``(B, N, C)`` plus LePE of the attention input ``x``."""
+        return self.proj_drop(self.proj(out + self.lepe(x, hw)))
+
+
+class GlobalAttention(_AttentionBase):
+    """Plain multi-head self-attention with LePE (stages with ``sr_ratio`` 1)."""
+
+    def __init__(self, dim: int, num_heads: int, qkv_bias: bool = True, qk_scale: Optional[float] = None,
+                 attn_drop: float = 0., proj_drop: float = 0., fused_attn: bool = True):
+        super().__init__(dim, num_heads, qk_scale, attn_drop, proj_drop, fused_attn)
+        self.q = nn.Linear(dim, dim, bias=qkv_bias)
+        self.kv = nn.Linear(dim, dim * 2, bias=qkv_bias)
+
+    def forward(self, x: torch.Tensor, hw: Tuple[int, int],
+                significance: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, None]:
+        h = self.num_heads
+        out = self.attend(self.heads(self.q(x), h), *self.key_value(self.kv, x, h))
+        return self.finish(out.transpose(1, 2).flatten(2), x, hw), None
+
+
+class HybridScaleAttention(_AttentionBase):
+    """Half the heads global over an ``sr``-times reduced map, half in 7x7 windows; also returns the significance
+    map ``(B, H, W)``: the mean attention each token receives as a key in either half (detached)."""
+
+    def __init__(self, dim: int, num_heads: int, sr_ratio: int, qkv_bias: bool = True,
+                 qk_scale: Optional[float] = None, attn_drop: float = 0., proj_drop: float = 0.,
+                 window_size: int = WINDOW):
+        super().__init__(dim, num_heads, qk_scale, attn_drop, proj_drop, fused_attn=False)
+        if num_heads % 2:
+            raise ValueError(f'hybrid-scale attention splits the heads in two halves; got {num_heads} heads')
+        self.sr_ratio, self.window_size = sr_ratio, window_size
+        # global half: queries from the tokens, keys / values from the reduced map
+        self.q1 = nn.Linear(dim, dim // 2, bias=qkv_bias)
+        self.kv1 = nn.Linear(dim, dim, bias=qkv_bias)
+        self.sr = nn.Conv2d(dim, dim, sr_ratio, sr_ratio)
+        self.norm = nn.LayerNorm(dim)
+        self.act = nn.GELU()
+        # local half: windows of the tokens
+        self.q2 = nn.Linear(dim, dim // 2, bias=qkv_bias)
+        self.kv2 = nn.Linear(dim, dim, bias=qkv_bias)
+
+    def to_windows(self, t: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
+        """``(B, n, H * W, d)`` -> ``(B, n, H/w, W/w, w * w, d)``."""
+        (H, W), w = hw, self.window_size
+        B, n, _, d = t.shape
+        t = t.reshape(B, n, H // w, w, W // w, w, d).transpose(3, 4)
+        return t.reshape(B, n, H // w, W // w, w * w, d)
+
+    def forward(self, x: torch.Tensor, hw: Tuple[int, int],
+                significance: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor]:
+        B, N, C = x.shape
+        (H, W), s, w, n = hw, self.sr_ratio, self.window_size, self.num_heads // 2
+        if H % s or W % s or H % w or W % w:
+            raise ValueError(f'a {H}x{W} map does not fit hybrid-scale attention (sr {s}, window {w})')
+
+        # global half over the reduced map
+        reduced = self.act(self.norm(self.sr(tokens_to_map(x, hw)).flatten(2).transpose(1, 2)))
+        k, v = self.key_value(self.kv1, reduced, n)
+        attn = self.attn_drop((self.heads(self.q1(x), n) @ k.transpose(-2, -1) * self.scale).softmax(-1))
+        out_global = (attn @ v).transpose(1, 2).reshape(B, N, C // 2)
+        received = attn.detach().mean(1).mean(1)  # (B, reduced tokens): mean over heads, then over queries
+        sig_global = received.reshape(B, H // s, 1, W // s, 1).expand(-1, -1, s, -1, s).reshape(B, H, W)
+
+        # local half in windows
+        q = self.to_windows(self.heads(self.q2(x), n), hw)
+        k, v = (self.to_windows(t, hw) for t in self.key_value(self.kv2, x, n))
+        attn = self.attn_drop((q @ k.transpose(-2, -1) * self.scale).softmax(-1))  # (B, n, H/w, W/w, w*w, w*w)
+        out_local = (attn @ v).reshape(B, n, H // w, W // w, w, w, -1).permute(0, 2, 4, 3, 5, 1, 6)
+        out_local = out_local.reshape(B, N, C // 2)
+        received = attn.detach().mean(1).mean(-2)  # (B, H/w, W/w, w*w)
+        sig_local = received.reshape(B, H // w, W // w, w, w).transpose(2, 3).reshape(B, H, W)
+
+        out = self.finish(torch.cat([out_global, out_local], dim=-1), x, hw)
+        return out, sig_local + sig_global
+
+
+class SelfGuidedAttention(_AttentionBase):
+    """All heads' queries are the tokens; keys / values come from the tokens ordered by significance (half the heads
+    row-major, ``kv1``, half column-major, ``kv2``), merged in groups by learned weights (``f1``, ``f2``, ``f3``):
+    the quarter (sr 2: half) least significant tokens in the largest groups, the most significant in the smallest."""
+
+    def __init__(self, dim: int, num_heads: int, sr_ratio: int, qkv_bias: bool = True,
+                 qk_scale: Optional[float] = None, attn_drop: float = 0., proj_drop: float = 0.,
+                 fused_attn: bool = True):
+        super().__init__(dim, num_heads, qk_scale, attn_drop, proj_drop, fused_attn)
+        if num_heads % 2:
+            raise ValueError(f'self-guided attention splits the heads in two halves; got {num_heads} heads')
+        self.group_sizes = GROUP_SIZES[sr_ratio]
+        self.q = nn.Linear(dim, dim, bias=qkv_bias)
+        self.kv1 = nn.Linear(dim, dim, bias=qkv_bias)
+        self.kv2 = nn.Linear(dim, dim, bias=qkv_bias)
+        for i, g in enumerate(self.group_sizes):
+            setattr(self, f'f{i + 1}', nn.Linear(g, 1))
+
+    def part_lengths(self, n: int) -> List[int]:
+        if len(self.group_sizes) == 3:
+            return [n // 4, n // 4 * 3 - n // 4, n - n // 4 * 3]
+        return [n // 2, n - n // 2]
+
+    def merge(self, tokens: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
+        """``tokens`` ``(B, N, C)`` taken in ``order`` ``(B, N)``, each part merged in groups: ``(B, N', C)``."""
+        B, N, C = tokens.shape
+        tokens = tokens.gather(1, order.unsqueeze(-1).expand(-1, -1, C))
+        merged, start = [], 0
+        for i, (g, length) in enumerate(zip(self.group_sizes, self.part_lengths(N))):
+            if length % g:
+                raise ValueError(f'{length} tokens cannot be merged in groups of {g}')
+            part = tokens[:, start:start + length].transpose(1, 2).reshape(B, C, length // g, g)
+            merged.append(getattr(self, f'f{i + 1}')(part).squeeze(-1))
+            start += length
+        return torch.cat(merged, dim=-1).transpose(1, 2)
+
+    def token_orders(self, significance: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Token indices by ascending significance ``(B, H, W)``: of the row-major and of the column-major
+        sequence, each ``(B, H * W)``."""
+        B = significance.shape[0]
+        rows = torch.sort(significance.reshape(B, -1), dim=1)[1]
+        cols = torch.sort(significance.transpose(1, 2).reshape(B, -1), dim=1)[1]
+        return rows, cols
+
+    def forward(self, x: torch.Tensor, hw: Tuple[int, int],
+                significance: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, None]:
+        if significance is None:
+            raise ValueError('self-guided attention needs the significance map of the block before it')
+        B, N, C = x.shape
+        n = self.num_heads // 2
+        row_order, col_order = self.token_orders(significance)
+        x_cols = x.reshape(B, *hw, C).transpose(1, 2).reshape(B, N, C)
+        k1, v1 = self.key_value(self.kv1, self.merge(x, row_order), n)
+        k2, v2 = self.key_value(self.kv2, self.merge(x_cols, col_order), n)
+        out = self.attend(self.heads(self.q(x), 2 * n), torch.cat([k1, k2], 1), torch.cat([v1, v2], 1))
+        return self.finish(out.transpose(1, 2).flatten(2), x, hw), None
+
+
+class SGBlock(nn.Module):
+    """Pre-norm block on ``(B, H * W, C)`` tokens: ``x + attn(norm1(x))``, then ``x + mlp(norm2(x))``. Takes and
+    returns the significance map (``None`` where there is none) with the tokens."""
+
+    def __init__(self, attn: nn.Module, dim: int, mlp_ratio: float, drop: float, drop_path: float):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.attn = attn
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        self.mlp = ConvMlp(dim, int(dim * mlp_ratio), drop)
+
+    def forward(self, x: torch.Tensor, hw: Tuple[int, int],
+                significance: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        y, significance = self.attn(self.norm1(x), hw, significance)
+        x = x + self.drop_path(y)
+        x = x + self.drop_path(self.mlp(self.norm2(x), hw))
+        return x, significance
+
+
+def sincos_pos_embed(dim: int, grid: Tuple[int, int]) -> torch.Tensor:
+    """2-D sine-cosine table ``(1, H * W, dim)`` (MAE layout: the first half of the channels encodes the column,
+    the second the row, each as sines then cosines); the official initial value of ``pos_embed``."""
+    quarter = dim // 4
+    freq = 1. / 10000**(torch.arange(quarter, dtype=torch.float64) / quarter)
+    rows, cols = torch.meshgrid(torch.arange(grid[0], dtype=torch.float64),
+                                torch.arange(grid[1], dtype=torch.float64), indexing='ij')
+    parts = []
+    for pos in (cols.flatten(), rows.flatten()):
+        angle = pos[:, None] * freq[None]
+        parts += [angle.sin(), angle.cos()]
+    return torch.cat(parts, dim=1).float()[None]
+
+
+@register_backbone
+class SGFormer(PyramidBackbone):
+    """SG-Former backbone giving a feature pyramid (strides 4, 8, 16, 32), one LayerNorm-ed map per stage.
+
+    Registered in mmengine's root ``MODELS`` registry (``type='SGFormer'`` after
+    ``custom_imports = dict(imports=['backbones'])``). The options shared by every family (``out_indices``,
+    ``frozen_stages``, ``norm_eval``, ``with_cp``, ``init_cfg``, the input check) are described in
+    :class:`~backbones.models.base.PyramidBackbone`; see the module docstring for the blocks and the input padding.
+
+    Args:
+        arch (str | dict): ``'s'`` / ``'small'``, ``'m'`` / ``'medium'``, ``'b'`` / ``'base'`` or a dict with
+            ``depths``, ``embed_dims``, ``num_heads`` and optionally ``sr_ratios`` ([8, 4, 2, 1]) and ``mlp_ratio``
+            (4). ``sr_ratio`` of stage ``i`` (0-based) must be 1, 2, 4 or 8 and divide ``56 / 2**i``; stages with
+            ``sr_ratio`` above 1 need an even number of heads. Defaults to ``'s'``.
+        pretrain_img_size (int): Square input size the ``pos_embed`` table is stored for (its grid is a quarter of
+            it). Checkpoints with another square grid are resized on load (bicubic). Defaults to 224.
+        drop_path_rate (float): Stochastic depth, rising linearly over all blocks. Defaults to 0.
+        drop_rate (float): Dropout after projections and in the MLP. attn_drop_rate (float): Attention dropout.
+        qkv_bias (bool): Biases of the query / key / value layers (True in the official models).
+        qk_scale (float, optional): Overrides ``head_dim ** -0.5``.
+        fused_attn (bool): ``F.scaled_dot_product_attention`` where no attention map is needed (self-guided and
+            plain attention; the hybrid-scale attention always computes its maps): less memory, faster. The
+            official op order (False) gives the official outputs bit for bit on the same machine. The self-guided
+            regrouping sorts tokens by significance, a discontinuous step: rounding differences of 1e-7 (fused
+            attention, another machine or device) swap tokens whose significances nearly tie, and a swap inside a
+            merged group changes its key / value. With random weights the fused path measured 3e-6 from the official
+            outputs on the reduced test arch but up to 0.5 on the zoo archs (see the module docstring).
+            Defaults to False.
+        frozen_stages (int): -1 nothing, 0 the stem and ``pos_embed``, k those and stages 1..k.
+        in_channels, out_indices, norm_eval, with_cp, init_cfg: as :class:`PyramidBackbone`.
+    """
+
+    arch_zoo: Dict[str, dict] = {
+        **dict.fromkeys(['s', 'small'], dict(depths=[2, 4, 16, 1], embed_dims=[64, 128, 256, 512],
+                                             num_heads=[2, 4, 8, 16])),
+        **dict.fromkeys(['m', 'medium'], dict(depths=[2, 6, 28, 2], embed_dims=[64, 128, 256, 512],
+                                              num_heads=[2, 4, 8, 16])),
+        **dict.fromkeys(['b', 'base'], dict(depths=[4, 6, 24, 2], embed_dims=[96, 192, 384, 768],
+                                            num_heads=[4, 6, 12, 24])),
+    }
+    arch_required = ('depths', 'embed_dims', 'num_heads')
+    arch_defaults = dict(sr_ratios=[8, 4, 2, 1], mlp_ratio=4.)
+    default_init_cfg = None  # the official initialisation, in init_weights
+
+    def __init__(self,
+                 arch: Union[str, dict] = 's',
+                 pretrain_img_size: int = 224,
+                 in_channels: int = 3,
+                 out_indices: Union[int, Sequence[int]] = (0, 1, 2, 3),
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 with_cp: Union[bool, Sequence[Union[bool, int]]] = False,
+                 drop_path_rate: float = 0.,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 qkv_bias: bool = True,
+                 qk_scale: Optional[float] = None,
+                 fused_attn: bool = False,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None):
+        super().__init__(arch, 'global', 14, in_channels, out_indices, frozen_stages, norm_eval, with_cp, init_cfg)
+        if pretrain_img_size % 4:
+            raise ValueError(f'pretrain_img_size must be a multiple of 4, got {pretrain_img_size}')
+        self.pos_grid = (pretrain_img_size // 4, ) * 2
+        self.attn_cfg = dict(qkv_bias=qkv_bias, qk_scale=qk_scale, attn_drop=attn_drop_rate, proj_drop=drop_rate)
+        self.drop_rate, self.fused_attn = drop_rate, fused_attn
+        self.num_features = list(self.arch['embed_dims'])
+        depths, dims = self.arch['depths'], self.arch['embed_dims']
+        dpr = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
+        in_dims = [in_channels] + list(dims[:-1])
+        for i in range(self.num_stages):
+            setattr(self, f'patch_embed{i + 1}', self.make_embed(i, in_dims[i], dims[i]))
+            first = sum(depths[:i])
+            setattr(self, f'blocks{i + 1}', nn.ModuleList(self.make_block(i, j, dpr[first + j])
+                                                          for j in range(depths[i])))
+            # every stage norm: each is on the path of the next stage, and official checkpoints hold them all
+            setattr(self, f'norm{i + 1}', nn.LayerNorm(dims[i], eps=1e-6))
+        self.pos_embed = nn.Parameter(torch.zeros(1, self.pos_grid[0] * self.pos_grid[1], dims[0]))
+        self._freeze_stages()
+
+    @classmethod
+    def check_arch(cls, arch: dict) -> None:
+        for key in ('embed_dims', 'num_heads', 'sr_ratios'):
+            if len(arch[key]) != len(cls.strides):
+                raise ValueError(f'{key} needs {len(cls.strides)} entries (one per stage), got {arch[key]}')
+        for i, (dim, heads, sr) in enumerate(zip(arch['embed_dims'], arch['num_heads'], arch['sr_ratios'])):
+            if sr not in (1, *GROUP_SIZES) or (SIDE_MULTIPLE // 4 >> i) % sr:
+                raise ValueError(f'sr_ratios[{i}] = {sr}: stage {i + 1} takes 1, 2, 4 or 8 dividing '
+                                 f'{SIDE_MULTIPLE // 4 >> i}')
+            if dim % heads or (sr > 1 and heads % 2):
+                raise ValueError(f'stage {i + 1}: embed_dims {dim} must be a multiple of num_heads {heads}, and '
+                                 f'the heads even where sr_ratio > 1 (half global, half local)')
+
+    # ---- layers -----------------------------------------------------------------------------------
+    def make_embed(self, stage: int, in_dim: int, dim: int) -> nn.Module:
+        return Stem(in_dim, dim) if stage == 0 else Downsample(in_dim, dim)
+
+    def block_kind(self, stage: int, index: int) -> str:
+        """``'hybrid'`` (even blocks), ``'guided'`` (odd blocks) where ``sr_ratio > 1``; else ``'global'``."""
+        if self.arch['sr_ratios'][stage] == 1:
+            return 'global'
+        return 'guided' if index % 2 else 'hybrid'
+
+    def make_block(self, stage: int, index: int, drop_path: float) -> nn.Module:
+        dim, heads, sr = (self.arch[k][stage] for k in ('embed_dims', 'num_heads', 'sr_ratios'))
+        kind = self.block_kind(stage, index)
+        if kind == 'global':
+            attn = GlobalAttention(dim, heads, fused_attn=self.fused_attn, **self.attn_cfg)
+        elif kind == 'hybrid':
+            attn = HybridScaleAttention(dim, heads, sr, **self.attn_cfg)
+        else:
+            attn = SelfGuidedAttention(dim, heads, sr, fused_attn=self.fused_attn, **self.attn_cfg)
+        return SGBlock(attn, dim, self.arch['mlp_ratio'], self.drop_rate, drop_path)
+
+    # ---- forward ----------------------------------------------------------------------------------
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        self.check_input(x)
+        H, W = x.shape[2:]
+        pad_h, pad_w = -H % SIDE_MULTIPLE, -W % SIDE_MULTIPLE
+        if pad_h or pad_w:
+            x = F.pad(x, (0, pad_w, 0, pad_h))
+        outs = []
+        for i in range(self.num_stages):
+            x, hw = getattr(self, f'patch_embed{i + 1}')(x)
+            if i == 0:
+                x = x + resize_pos_embed(self.pos_embed, self.pos_grid, hw, 0)
+            significance = None  # each stage starts afresh
+            for j, block in enumerate(getattr(self, f'blocks{i + 1}')):
+                x, significance = self.call_block(i, j, block, x, hw, significance)
+            x = tokens_to_map(getattr(self, f'norm{i + 1}')(x), hw)
+            if i in self.out_indices:
+                s = self.strides[i]
+                outs.append(x[:, :, :-(-H // s), :-(-W // s)].contiguous())
+            if i == self.out_indices[-1]:
+                break
+        return tuple(outs)
+
+    # ---- training behaviour -----------------------------------------------------------------------
+    def stage_members(self, stage: int) -> List[str]:
+        """0: the stem and ``pos_embed``; k: stage k's downsampling (k > 1), blocks and norm."""
+        return ['patch_embed1', 'pos_embed'] if stage == 0 else super().stage_members(stage)
+
+    def layer_id(self, name: str) -> Optional[int]:
+        """The standard layout's ids; ``pos_embed`` goes with the stem (0)."""
+        return 0 if name.split('.')[0] == 'pos_embed' else super().layer_id(name)
+
+    def init_weights(self):
+        """The official initialisation (truncated-normal linear layers, fan-out normal convolutions, unit norms,
+        the sine-cosine ``pos_embed``), then ``init_cfg``'s."""
+        if not self._is_init:
+            for m in self.modules():
+                if isinstance(m, nn.Linear):
+                    trunc_normal_(m.weight, std=.02)
+                    if m.bias is not None:
+                        nn.init.zeros_(m.bias)
+                elif isinstance(m, (nn.LayerNorm, nn.GroupNorm)):
+                    nn.init.ones_(m.weight)
+                    nn.init.zeros_(m.bias)
+                elif isinstance(m, nn.Conv2d):
+                    fan_out = m.kernel_size[0] * m.kernel_size[1] * m.out_channels // m.groups
+                    nn.init.normal_(m.weight, 0, math.sqrt(2.0 / fan_out))
+                    if m.bias is not None:
+                        nn.init.zeros_(m.bias)
+            with torch.no_grad():
+                self.pos_embed.copy_(sincos_pos_embed(self.pos_embed.shape[-1], self.pos_grid))
+        super().init_weights()
+
+    # ---- checkpoints ------------------------------------------------------------------------------
+    @staticmethod
+    def convert_checkpoint(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """Official SG-Former names -> this backbone's (pure, idempotent): ``block{i}.`` -> ``blocks{i}.``; the
+        classifier ``head.*`` is kept (and reported as not used on load)."""
+        out = {}
+        for k, v in state_dict.items():
+            top, _, rest = k.partition('.')
+            if len(top) == 6 and top.startswith('block') and top[5].isdigit():
+                k = f'blocks{top[5]}.{rest}'
+            out[k] = v
+        return out
+
+    def fit_state_dict(self, state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """Drop the classifier with a note; resize a square ``pos_embed`` of another grid (bicubic)."""
+        sd, notes = dict(state_dict), []
+        dropped = sorted(k for k in sd if k.startswith(CLASSIFIER_KEYS))
+        for k in dropped:
+            del sd[k]
+        if dropped:
+            notes.append(f'not used by this backbone (classifier): {dropped}')
+        pos = sd.get('pos_embed')
+        own = self.pos_grid[0] * self.pos_grid[1]
+        if pos is not None and pos.dim() == 3 and pos.shape[1] != own:
+            side = math.isqrt(pos.shape[1])
+            if side * side != pos.shape[1]:
+                raise ValueError(f'pos_embed of shape {tuple(pos.shape)} holds no square grid; give '
+                                 f'pretrain_img_size as the checkpoint\'s input size')
+            sd['pos_embed'] = resize_pos_embed(pos, (side, side), self.pos_grid, 0)
+            notes.append(f'pos_embed resized from a {side}x{side} to a {self.pos_grid[0]}x{self.pos_grid[1]} grid')
+        if notes:
+            MMLogger.get_current_instance().info(f'{type(self).__name__}: ' + '; '.join(notes))
+        return sd
+
+    def new_in_dense_use(self, key: str) -> bool:
+        """Nothing: the official classifiers hold every stage norm."""
+        return False
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """As the base's, but every stage norm is kept (each is on the path of the next stage)."""
+        own = {k[len(prefix):]: state_dict.pop(k) for k in [k for k in state_dict if k.startswith(prefix)]}
+        converted = self.fit_state_dict(self.convert_checkpoint(own))
+        state_dict.update({prefix + k: v for k, v in converted.items()})
+        found = self.describe_state_dict(converted)
+        if found is not None and found != self.describe_arch(self.arch):
+            raise ValueError(f'The checkpoint does not fit {type(self).__name__} arch '
+                             f'{self.describe_arch(self.arch)}: it has {found}. {matching_archs_hint(own)}')
+        BaseModule._load_from_state_dict(self, state_dict, prefix, *args, **kwargs)
+
+    @classmethod
+    def describe_state_dict(cls, state_dict: Dict[str, torch.Tensor]) -> Optional[dict]:
+        if 'patch_embed1.conv.0.c.weight' not in state_dict or not all(
+                f'blocks{s}.0.norm1.weight' in state_dict for s in range(1, 5)):
+            return None
+        depths = [1 + max(int(k.split('.')[1]) for k in state_dict if k.startswith(f'blocks{s}.'))
+                  for s in range(1, 5)]
+        dims = [int(state_dict[f'blocks{s}.0.norm1.weight'].shape[0]) for s in range(1, 5)]
+        srs = [int(state_dict[f'blocks{s}.0.attn.sr.weight'].shape[-1]) if f'blocks{s}.0.attn.sr.weight' in
+               state_dict else 1 for s in range(1, 5)]
+        return dict(depths=depths, embed_dims=dims, sr_ratios=srs)
+
+    @classmethod
+    def describe_arch(cls, arch: dict) -> dict:
+        return dict(depths=list(arch['depths']), embed_dims=list(arch['embed_dims']),
+                    sr_ratios=list(arch['sr_ratios']))

@@ -2,7 +2,8 @@
 helpers.py and make_uniformer_reference.py by name.
 
 The toy datasets are made once per session by the project's own generators (tools/make_toy_*.py, deterministic),
-small enough for a CPU: the config suites (tests/configs/) train and test every config on them."""
+small enough for a CPU: the config suites (tests/configs/) run every config's pipeline on them, and a training
+and a test iteration of one config per (family, backbone, neck, head type)."""
 import functools
 import os.path as osp
 import sys

@@ -36,11 +36,11 @@ def test_reference_data_is_small():
     assert osp.getsize(LIGHT_REFERENCE) < 1e6
 
 
-@pytest.mark.parametrize('arch,expected', [('xxs', 9.32), ('xs', 15.48)])
+@pytest.mark.parametrize('arch,expected', [('xxs', 9_317_168), ('xs', 15_483_136)])
 def test_parameter_counts(arch, expected):
-    # the official detection backbones (same state-dict keys) have 9,317,168 / 15,483,136 parameters
-    model = UniFormerLight(arch=arch)
-    assert round(sum(p.numel() for p in model.parameters()) / 1e6, 2) == expected
+    # the official detection backbones' counts (tests/models/test_uniformer_manifests.py counts them from the
+    # official layouts)
+    assert sum(p.numel() for p in UniFormerLight(arch=arch).parameters()) == expected
 
 
 def test_each_image_is_pruned_by_its_own_scores():

@@ -4,6 +4,7 @@ tests/make_uniformer_manifests.py), and of the official detection / segmentation
 experiment config, loads into our backbone of that arch with ``strict=True``, every tensor arriving where it should."""
 import functools
 import json
+import math
 import os.path as osp
 
 import pytest
@@ -103,3 +104,6 @@ def test_official_downstream_layout_loads_strictly(name):
     assert all(k.startswith(prefix) for k in sd)
     model.load_state_dict({k[len(prefix):]: v for k, v in sd.items()}, strict=True)
     assert_arrived(model, sd, prefix)
+    official_parameters = sum(math.prod(shape) for key, shape in case['keys'].items()
+                              if not key.endswith(('running_mean', 'running_var', 'num_batches_tracked')))
+    assert sum(p.numel() for p in model.parameters()) == official_parameters

@@ -15,11 +15,13 @@ backward of the sum of the outputs), as ratios to a peer measured in the same ru
     python tools/analysis/benchmark.py --family vit --repeats 3  # the ViT table (make bench-vit)
 
 Every case runs in a fresh subprocess (so that its peak memory is its own): median of ``--repeats`` timed runs
-after ``--warmup`` untimed ones; peak memory is the growth of the process's peak resident memory over the
-model alone (CPU) or ``torch.cuda.max_memory_allocated`` (GPU). Cases that run out of memory or past
-``--case-timeout`` are reported as such. The table gives each case's ratio to the peer at the same size and pass
-(below 1: faster than the peer), and per model and mode how latency grows from each square size to the next
-(pixel-count ratio alongside). The system load average before each case is recorded with it (CPU timings on a
+after ``--warmup`` untimed ones; with ``--rounds``, the cases of a size and pass are measured round-robin that many
+times and the median is over all their runs (on a shared machine, the load then changes under every model alike).
+Peak memory is the growth of the process's peak resident memory over the model alone (CPU) or
+``torch.cuda.max_memory_allocated`` (GPU). Cases that run out of memory or past ``--case-timeout`` are reported as
+such. The table gives each case's ratio to the peer at the same size and pass (below 1: faster than the peer), and
+per model and mode how latency grows from each square size to the next (pixel-count ratio alongside). ``--json``
+keeps every run's latency and process CPU time and the system load average before each case (CPU timings on a
 shared machine are only as good as its quiet).
 """
 import argparse
@@ -132,13 +134,14 @@ def run_case(model: str, mode: str, size, train: bool, repeats: int, warmup: int
         base = torch.cuda.memory_allocated() / 2**20
     for _ in range(warmup):
         step()
-    times = []
+    times, cpu_times = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         step()
         times.append((time.perf_counter() - start) * 1e3)
+        cpu_times.append((time.process_time() - cpu_start) * 1e3)
     peak = torch.cuda.max_memory_allocated() / 2**20 if device == 'cuda' else _peak_rss_mb()
-    return dict(median_ms=statistics.median(times), times_ms=times, peak_mb=peak - base)
+    return dict(median_ms=statistics.median(times), times_ms=times, cpu_times_ms=cpu_times, peak_mb=peak - base)
 
 
 def _case_in_subprocess(args, model, mode, size, train) -> dict:
@@ -153,6 +156,19 @@ def _case_in_subprocess(args, model, mode, size, train) -> dict:
         oom = done.returncode in (-9, 137) or 'out of memory' in done.stderr.lower()
         return dict(error='out of memory' if oom else done.stderr.strip().splitlines()[-1][:80], load=load)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]), load=load)
+
+
+def _merge_rounds(runs) -> dict:
+    """One case's measurement from its rounds: median over all their timed runs, the largest peak memory, the mean
+    load; the first error if a round failed."""
+    failed = [r for r in runs if 'error' in r]
+    if failed:
+        return failed[0]
+    times = [t for r in runs for t in r['times_ms']]
+    cpu_times = [t for r in runs for t in r.get('cpu_times_ms', [])]
+    return dict(median_ms=statistics.median(times), times_ms=times, cpu_times_ms=cpu_times,
+                peak_mb=max(r['peak_mb'] for r in runs), load=statistics.mean(r['load'] for r in runs),
+                rounds=len(runs))
 
 
 def _label(model, mode):
@@ -247,6 +263,10 @@ def main():
     parser.add_argument('--passes', nargs='+', default=['inference', 'train'], choices=['inference', 'train'])
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument('--rounds', type=int, default=1,
+                        help='measure the cases of a size and pass round-robin this many times, each time in fresh '
+                        'subprocesses (--warmup, then --repeats timed runs); a case\'s median is over all its runs. '
+                        'Spreads a shared machine\'s changing load over the models alike')
     parser.add_argument('--device', default='cuda' if _cuda() else 'cpu', choices=['cpu', 'cuda'])
     parser.add_argument('--case-timeout', type=float, default=600, help='seconds before a case is given up')
     parser.add_argument('--plot', help='write a picture of latency against input size here')
@@ -287,15 +307,21 @@ def main():
     print(where)
     for size in sizes:
         for pass_name in args.passes:
-            for model in models:
-                for mode in ([None] if MODELS[model].get('modes', True) is None else modes):
+            cases = [(model, mode) for model in models
+                     for mode in ([None] if MODELS[model].get('modes', True) is None else modes)]
+            runs = {case: [] for case in cases}
+            for round_ in range(args.rounds):
+                for model, mode in cases:
                     r = _case_in_subprocess(args, model, mode, size, pass_name == 'train')
-                    r.update(label=_label(model, mode), size=size, machine=where, peer=peer)
-                    r['pass'] = pass_name
-                    results.append(r)
+                    runs[(model, mode)].append(r)
                     shown = r.get('error') or f'{r["median_ms"]:.0f} ms, {r["peak_mb"]:.0f} MB'
-                    print(f'  {size[0]}x{size[1]} {pass_name:9s} {r["label"]:22s} {shown}  (load {r["load"]:.1f})',
-                          flush=True)
+                    shown += f'  (load {r["load"]:.1f}' + (f', round {round_ + 1})' if args.rounds > 1 else ')')
+                    print(f'  {size[0]}x{size[1]} {pass_name:9s} {_label(model, mode):22s} {shown}', flush=True)
+            for (model, mode), case_runs in runs.items():
+                r = _merge_rounds(case_runs)
+                r.update(label=_label(model, mode), size=size, machine=where, peer=peer)
+                r['pass'] = pass_name
+                results.append(r)
     print_table(results, sizes, args.passes, peer)
     if args.json:
         with open(args.json, 'w') as f:

@@ -127,7 +127,8 @@ def test_out_writes_one_seg_prediction_per_image(seg, tmp_path):
         assert pred.dtype == torch.int64 and 0 <= int(pred.min()) and int(pred.max()) < 5  # the 5 toy classes
 
 
-def test_out_writes_one_pose_prediction_per_person_in_image_coordinates(toy_kpt, tmp_path):
+def _pose_config_and_checkpoint(toy_kpt, tmp_path):
+    """The toy pose config on the toy keypoints and a checkpoint of its initialised model."""
     cfg = Config.fromfile(POSE_TOY)
     for split in ('train', 'val', 'test'):
         cfg[f'{split}_dataloader'].dataset.data_root = toy_kpt
@@ -136,8 +137,34 @@ def test_out_writes_one_pose_prediction_per_person_in_image_coordinates(toy_kpt,
     config = tmp_path / 'toy_pose.py'
     cfg.dump(str(config))
     _save_initialised(cfg, 'mmpose', tmp_path / 'init.pth')
-    out = _run(_test(config, tmp_path / 'init.pth', tmp_path / 'work', '--out', str(tmp_path / 'preds.pkl')),
-               tmp_path)
+    return config, tmp_path / 'init.pth'
+
+
+def test_pose_evaluates_on_detected_person_boxes(toy_kpt, tmp_path):
+    """``bbox_file`` (COCO detection results, as the COCO configs' person detections): one top-down sample per
+    detection, each on its detected box, and the OKS metric over them."""
+    with open(toy_kpt + 'annotations/person_keypoints_val.json') as f:
+        people = [a for a in json.load(f)['annotations'] if a['num_keypoints'] > 0]
+    detections = [dict(image_id=a['image_id'], category_id=1, score=0.9,
+                       bbox=[a['bbox'][0] + 3, a['bbox'][1] + 2, a['bbox'][2] * 0.9, a['bbox'][3]]) for a in people]
+    detections.append(dict(image_id=people[0]['image_id'], category_id=1, score=0.8, bbox=[1., 1., 20., 30.]))
+    with open(tmp_path / 'detections.json', 'w') as f:
+        json.dump(detections, f)
+    config, ckpt = _pose_config_and_checkpoint(toy_kpt, tmp_path)
+    out = _run(_test(config, ckpt, tmp_path / 'work', '--out', str(tmp_path / 'preds.pkl'), '--cfg-options',
+                     f'test_dataloader.dataset.bbox_file={tmp_path / "detections.json"}'), tmp_path)
+    assert 'coco/AP:' in out, out[-3000:]
+    with open(tmp_path / 'preds.pkl', 'rb') as f:
+        preds = pickle.load(f)
+    assert len(preds) == len(detections)
+    used = sorted(tuple(np.round(np.asarray(p['gt_instances']['bboxes'][0]), 2)) for p in preds)
+    expected = sorted(tuple(np.round([x, y, x + w, y + h], 2)) for x, y, w, h in (d['bbox'] for d in detections))
+    np.testing.assert_allclose(used, expected, atol=0.01)
+
+
+def test_out_writes_one_pose_prediction_per_person_in_image_coordinates(toy_kpt, tmp_path):
+    config, ckpt = _pose_config_and_checkpoint(toy_kpt, tmp_path)
+    out = _run(_test(config, ckpt, tmp_path / 'work', '--out', str(tmp_path / 'preds.pkl')), tmp_path)
     assert 'coco/AP:' in out, out[-3000:]
     with open(toy_kpt + 'annotations/person_keypoints_val.json') as f:
         people = [a for a in json.load(f)['annotations'] if a['num_keypoints'] > 0]

@@ -22,13 +22,19 @@ from backbones.checkpoint import extract_state_dict, load_checkpoint_file  # noq
 from backbones.models import FAMILIES  # noqa: E402
 
 
-def find_family(arch: str, family: str = None):
-    """The registered family whose zoo holds ``arch`` (``family`` picks one when several do)."""
+def find_family(arch: str, family: str = None, state_dict: dict = None):
+    """The registered family whose zoo holds ``arch``; when several do, ``family`` picks one, or else the one whose
+    arch of that name has the shapes of ``state_dict`` (an official or converted checkpoint), or else the one the
+    checkpoint is of (its load then names the arch that fits)."""
     if family is not None:
         if family not in FAMILIES:
             raise SystemExit(f'unknown --family {family!r}; choose one of {sorted(FAMILIES)}')
         return FAMILIES[family]
     found = [f for f in FAMILIES.values() if arch in f.arch_zoo]
+    if len(found) > 1 and state_dict is not None:
+        described = {f: f.describe_state_dict(f.convert_checkpoint(state_dict)) for f in found}
+        found = ([f for f in found if described[f] == f.describe_arch(f.resolve_arch(arch))]
+                 or [f for f in found if described[f] is not None] or found)
     if len(found) != 1:
         zoos = '; '.join(f'{n}: {sorted(f.arch_zoo)}' for n, f in FAMILIES.items())
         raise SystemExit(f'--arch {arch!r} is in {len(found)} families\' zoos ({zoos}); '
@@ -37,8 +43,8 @@ def find_family(arch: str, family: str = None):
 
 
 def convert(src: str, dst: str, arch: str, family: str = None) -> dict:
-    cls = find_family(arch, family)
     ckpt = load_checkpoint_file(src)
+    cls = find_family(arch, family, extract_state_dict(ckpt))
     weights = extract_state_dict(ckpt, prefix='')  # unwrapped, DDP prefix stripped, every key kept
     downstream = any(k.startswith('backbone.') for k in weights)
     backbone_sd = cls.convert_checkpoint(extract_state_dict(ckpt))
@@ -64,7 +70,8 @@ def main():
     parser.add_argument('dst', help='where to write the converted checkpoint')
     zoos = '; '.join(f'{n}: {", ".join(sorted(f.arch_zoo))}' for n, f in FAMILIES.items())
     parser.add_argument('--arch', required=True, help=f'an arch of a family zoo ({zoos})')
-    parser.add_argument('--family', help='the backbone family, when several zoos name the arch')
+    parser.add_argument('--family', help='the backbone family, when several zoos name the arch and the '
+                        'checkpoint\'s shapes do not tell which')
     args = parser.parse_args()
     report = convert(args.src, args.dst, args.arch, args.family)
     print(f'{report["kind"]} checkpoint, {report["tensors"]} tensors -> {args.dst}')

@@ -7,5 +7,6 @@ from .vit import ViT
 from .sgformer import SGFormer
 
 __all__ = [
-    'FAMILIES', 'PyramidBackbone', 'register_backbone', 'UniFormer', 'UniFormerLight', 'ViT', 'SGFormer', 'SimplePyramidNeck'
+    'FAMILIES', 'PyramidBackbone', 'register_backbone', 'UniFormer', 'UniFormerLight', 'ViT', 'SGFormer',
+    'SimplePyramidNeck'
 ]

@@ -202,7 +202,7 @@ class PyramidBackbone(BaseModule):
             return isinstance(i, numbers.Integral) and not isinstance(i, bool)
 
         indices = [out_indices] if is_int(out_indices) else out_indices
-        if not isinstance(indices, (list, tuple)) or not all(is_int(i) for i in indices):
+        if isinstance(indices, str) or not isinstance(indices, Sequence) or not all(is_int(i) for i in indices):
             raise TypeError(f'out_indices must be an int or a list / tuple of ints (stage indices 0..{n - 1}, '
                             f'negative from the end), got {out_indices!r}')
         out = tuple(sorted(set(i % n if -n <= i < 0 else i for i in indices)))

@@ -94,6 +94,9 @@ def test_family_folder_has_readme_and_a_metafile_listing_its_configs(family_dir)
         assert metadata['Training Data'] and metadata['Parameters'] > 0, model['Name']
         assert ('Epochs' in metadata) != ('Iterations' in metadata), model['Name']
         assert model['Results'] and all(r['Task'] and r['Dataset'] and r['Metrics'] for r in model['Results'])
+        for result in model['Results']:  # numbers or null (none published), not placeholders
+            assert all(v is None or isinstance(v, (int, float)) for v in result['Metrics'].values()), (
+                model['Name'], result)
 
 
 def test_model_index_imports_every_metafile():

@@ -3,7 +3,7 @@ sizes, feature_info, with_cp validation, checkpoint unwrapping and the family re
 import pytest
 import torch
 
-from backbones import FAMILIES, UniFormer, UniFormerLight, ViT
+from backbones import FAMILIES, SGFormer, UniFormer, UniFormerLight, ViT
 from backbones.checkpoint import extract_state_dict
 from backbones.models.base import PyramidBackbone
 
@@ -22,7 +22,7 @@ def _build(family, arch, **kwargs):
 
 def test_every_family_is_a_registered_pyramid_backbone():
     from mmengine.registry import MODELS
-    assert FAMILIES == {'UniFormer': UniFormer, 'UniFormerLight': UniFormerLight, 'ViT': ViT}
+    assert FAMILIES == {'UniFormer': UniFormer, 'UniFormerLight': UniFormerLight, 'ViT': ViT, 'SGFormer': SGFormer}
     for name, family in FAMILIES.items():
         assert issubclass(family, PyramidBackbone) and MODELS.get(name) is family
     assert not issubclass(UniFormerLight, UniFormer)

@@ -87,7 +87,7 @@ optim_wrapper = dict(
     type='OptimWrapper',
     constructor='LayerDepthDecayOptimWrapperConstructor',
     paramwise_cfg=dict(layer_decay_rate=0.9),
-    optimizer=dict(type='AdamW', lr=3e-4, betas=(0.9, 0.999), weight_decay=0.05),
+    optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.05),
     clip_grad=dict(max_norm=10.))
 default_hooks = dict(
     logger=dict(interval=25),

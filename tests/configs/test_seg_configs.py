@@ -217,3 +217,26 @@ def test_missing_ade20k_is_a_clear_error(tmp_path):
     assert done.returncode != 0
     assert 'Dataset not found: ' in done.stderr and 'data/ade/ADEChallengeData2016/images/training' in done.stderr
     assert 'make demo-seg' in done.stderr
+
+
+def test_layer_decay_on_an_mmseg_model():
+    """The layer-decay constructor on mmseg's EncoderDecoder (the toy UniFormer Semantic FPN, depths 1-1-4-1):
+    block j (1..7) of the backbone gets rate^(8 - j), the stem rate^8, neck and decode head the base lr; 1-D
+    parameters no weight decay."""
+    from mmengine.optim import build_optim_wrapper
+    from mmseg.registry import MODELS
+    cfg = cpu_config(TOY)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        model = MODELS.build(cfg.model)
+    wrapper = build_optim_wrapper(model, dict(
+        type='OptimWrapper', constructor='LayerDepthDecayOptimWrapperConstructor',
+        optimizer=dict(type='AdamW', lr=1.0, weight_decay=0.05), paramwise_cfg=dict(layer_decay_rate=0.5)))
+    got = {id(p): (g['lr'], g['weight_decay']) for g in wrapper.optimizer.param_groups for p in g['params']}
+    named = dict(model.named_parameters())
+    assert len(got) == len(named)
+    assert got[id(named['backbone.patch_embed1.proj.weight'])] == (0.5**8, 0.05)
+    assert got[id(named['backbone.blocks3.3.attn.qkv.weight'])] == (0.5**(8 - 6), 0.05)  # block 6 of 7
+    assert got[id(named['backbone.blocks3.3.attn.qkv.bias'])] == (0.5**(8 - 6), 0.)
+    for name, param in named.items():
+        if not name.startswith('backbone.'):
+            assert got[id(param)] == (1.0, 0. if param.ndim == 1 else 0.05), name

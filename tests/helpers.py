@@ -6,6 +6,35 @@ from mmengine.config import Config
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
+def free_port() -> str:
+    """A TCP port nothing listens on now, for a process group's rendezvous (torchrun's PORT, MASTER_PORT)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return str(s.getsockname()[1])
+
+
+def unscoped(obj):
+    """A resolved config without the ``_scope_`` keys that mmengine adds to what an ``mmseg::`` / ``mmpose::``
+    base defines."""
+    if isinstance(obj, dict):
+        return {k: unscoped(v) for k, v in obj.items() if k != '_scope_'}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(unscoped(v) for v in obj)
+    return obj
+
+
+def reference_vit_layer_id(name: str, depth: int = 12) -> int:
+    """Layer id of a ViT detector / pose model parameter (this project's names) by the rule of detectron2's
+    ``get_vit_lr_decay_rate`` and mmpose's ``LayerDecayOptimWrapperConstructor``: patch and position embedding 0,
+    block i ``i + 1``, everything else ``depth + 1``."""
+    if name.startswith(('backbone.pos_embed', 'backbone.patch_embed')):
+        return 0
+    if name.startswith('backbone.blocks.'):
+        return int(name.split('.')[2]) + 1
+    return depth + 1
+
+
 def cpu_config(path: str) -> Config:
     """A config as it runs on one CPU: BN for SyncBN, fp32 for mixed precision (AmpOptimWrapper needs a GPU), no
     pretrained file to load."""

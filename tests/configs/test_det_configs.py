@@ -11,7 +11,8 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from helpers import ROOT, cpu_config, first_batches, one_per_head_type, one_train_and_test_step, shrink
+from helpers import (ROOT, cpu_config, first_batches, one_per_head_type,
+                     one_train_and_test_step, reference_vit_layer_id, shrink)
 
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 from make_toy_coco import write_split  # noqa: E402
@@ -98,12 +99,7 @@ def test_vitdet_optimizer_as_detectron2():
     assert len(got) == len(list(model.parameters()))
 
     def detectron2_rule(name, module):
-        if name.startswith(('backbone.pos_embed', 'backbone.patch_embed')):
-            layer = 0
-        elif name.startswith('backbone.blocks.'):
-            layer = int(name.split('.')[2]) + 1
-        else:
-            layer = 13
+        layer = reference_vit_layer_id(name)
         no_decay = isinstance(module, torch.nn.LayerNorm) and 'backbone.blocks.' in name or 'pos_embed' in name
         return base_lr * rate**(13 - layer), 0. if no_decay else base_wd
 

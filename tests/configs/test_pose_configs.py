@@ -9,7 +9,8 @@ import pytest
 import torch
 from mmengine.registry import DefaultScope
 
-from helpers import ROOT, cpu_config, first_batches, one_per_head_type, one_train_and_test_step
+from helpers import (ROOT, cpu_config, first_batches, one_per_head_type,
+                     one_train_and_test_step, reference_vit_layer_id, unscoped)
 
 # the configs of every family folder (configs/pose/<family>/*.py), as paths relative to configs/pose; the aliases
 # at the old paths (configs/pose/*.py) are checked against their targets in test_config_layout.py, not built again
@@ -37,23 +38,14 @@ def test_every_official_row_has_a_config():
     assert set(OFFICIAL) | set(VITPOSE) <= {osp.basename(name) for name in CONFIGS}
 
 
-def _unscoped(obj):
-    """A resolved config without the ``_scope_`` keys that mmengine adds to what an ``mmpose::`` base defines."""
-    if isinstance(obj, dict):
-        return {k: _unscoped(v) for k, v in obj.items() if k != '_scope_'}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_unscoped(v) for v in obj)
-    return obj
-
-
 @pytest.mark.parametrize('ours', sorted(VITPOSE))
 def test_vitpose_settings_match_mmpose_reference(ours):
     """Codec, head, test flip, data, schedule and optimizer as mmpose's ViTPose config; the backbone as its
     mmpretrain ViT (parsed only: mmpretrain is not installed). The parameter counts are in the README."""
     from mmengine.config import Config
     from mmengine.hub import get_config
-    cfg = _unscoped(Config.fromfile(osp.join(ROOT, 'configs/pose/vit', ours)).to_dict())
-    ref = _unscoped(get_config(f'mmpose::body_2d_keypoint/topdown_heatmap/coco/{VITPOSE[ours]}').to_dict())
+    cfg = unscoped(Config.fromfile(osp.join(ROOT, 'configs/pose/vit', ours)).to_dict())
+    ref = unscoped(get_config(f'mmpose::body_2d_keypoint/topdown_heatmap/coco/{VITPOSE[ours]}').to_dict())
     for key in ('codec', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator', 'train_cfg',
                 'param_scheduler', 'auto_scale_lr'):
         assert cfg[key] == ref[key], key
@@ -97,12 +89,7 @@ def test_vitpose_layer_decay_as_mmpose():
     assert set(got) == set(names.values())
 
     def mmpose_rule(name, param):  # mmpose/engine/optim_wrappers/layer_decay_optim_wrapper.py, our names
-        if name.startswith(('backbone.pos_embed', 'backbone.patch_embed')):
-            layer = 0
-        elif name.startswith('backbone.blocks.'):
-            layer = int(name.split('.')[2]) + 1
-        else:
-            layer = 13
+        layer = reference_vit_layer_id(name)
         no_decay = param.ndim == 1 or name.endswith('.bias') or 'pos_embed' in name
         return base_lr * rate**(13 - layer), 0. if no_decay else base_wd
 

@@ -12,7 +12,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from helpers import ROOT, cpu_config, first_batches, one_per_head_type, one_train_and_test_step, shrink
+from helpers import ROOT, cpu_config, first_batches, one_per_head_type, one_train_and_test_step, shrink, unscoped
 
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 from make_toy_ade import CLASSES  # noqa: E402
@@ -110,15 +110,6 @@ def _mmseg_vit_config(name):
     return get_config(f'mmseg::vit/{name}')
 
 
-def _unscoped(obj):
-    """A resolved config without the ``_scope_`` keys that mmengine adds to what an ``mmseg::`` base defines."""
-    if isinstance(obj, dict):
-        return {k: _unscoped(v) for k, v in obj.items() if k != '_scope_'}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_unscoped(v) for v in obj)
-    return obj
-
-
 @pytest.mark.parametrize('ours', [n for n in VIT_REFERENCE if '-80k_' in n])  # the 160k models are the same
 def test_vit_upernet_size_matches_mmseg_reference(ours):
     """Within 1% of mmseg's own model of the row; the whole difference is the bias of the patch convolution, which
@@ -146,11 +137,11 @@ def test_vit_upernet_size_matches_mmseg_reference(ours):
 @pytest.mark.parametrize('ours', sorted(VIT_REFERENCE))
 def test_vit_upernet_settings_match_mmseg_reference(ours):
     """Heads, neck, data, schedule and optimizer as mmseg's config of the row (parsed only, nothing built)."""
-    cfg = _unscoped(Config.fromfile(osp.join(ROOT, 'configs/seg/vit', ours)).to_dict())
-    ref = _unscoped(_mmseg_vit_config(VIT_REFERENCE[ours]).to_dict())
+    cfg = unscoped(Config.fromfile(osp.join(ROOT, 'configs/seg/vit', ours)).to_dict())
+    ref = unscoped(_mmseg_vit_config(VIT_REFERENCE[ours]).to_dict())
     # mmseg 1.x bases vit_deit-s16_upernet_8xb2-160k on its 80k config (so it runs 80k iterations); the 0.x config
     # of the published row ran 160k: its schedule is that of the other 160k configs
-    sched = _unscoped(
+    sched = unscoped(
         _mmseg_vit_config(re.sub(r'^vit_\S+?_8xb2', 'vit_vit-b16_mln_upernet_8xb2', VIT_REFERENCE[ours])).to_dict())
     model, ref_model = cfg['model'], ref['model']
     for key in ('neck', 'decode_head', 'auxiliary_head', 'data_preprocessor', 'test_cfg'):

@@ -5,7 +5,6 @@ import json
 import os
 import os.path as osp
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from helpers import ROOT
+from helpers import ROOT, free_port
 
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 from make_toy_coco import write_split  # noqa: E402
@@ -67,12 +66,6 @@ def _run(cmd, cwd, **env):
     return done
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return str(s.getsockname()[1])
-
-
 def _logged_losses(work_dir):
     """The loss of every iteration in mmengine's scalars.json, across the run's (and its resumes') logs."""
     losses = {}
@@ -92,7 +85,7 @@ def _assert_same_weights(a, b):
 
 def test_two_cpu_processes_train_like_one_with_the_same_total_batch(toy_coco, tmp_path):
     iters = 16
-    port = _free_port()
+    port = free_port()
     _run(['bash', osp.join(ROOT, 'tools/dist_train.sh'), _config(toy_coco, tmp_path, batch_size=2), '2',
           '--work-dir', str(tmp_path / 'ddp'), '--cfg-options', f'train_cfg.max_iters={iters}'], tmp_path, PORT=port)
     _run(_train(_config(toy_coco, tmp_path, batch_size=4), tmp_path / 'single', iters), tmp_path)
@@ -178,7 +171,7 @@ def test_slurm_script_trains_on_cpu_nodes(toy_coco, tmp_path):
         (bin_dir / tool).chmod(0o755)
     _run(['bash', osp.join(ROOT, 'tools/slurm_train.sh'), 'cpu', 'toy', _config(toy_coco, tmp_path),
           str(tmp_path / 'work'), '--cfg-options', 'train_cfg.max_iters=2'], tmp_path,
-         GRES='', GPUS='2', GPUS_PER_NODE='2', MASTER_PORT=_free_port(),
+         GRES='', GPUS='2', GPUS_PER_NODE='2', MASTER_PORT=free_port(),
          PATH=f'{bin_dir}{os.pathsep}{os.environ["PATH"]}')
     rank0, rank1 = (torch.load(tmp_path / 'work' / f'rank{r}.pth') for r in (0, 1))
     _assert_same_weights(rank0['parameters'], rank1['parameters'])
@@ -245,7 +238,7 @@ def test_syncbn_config_trains_on_two_cpu_processes(toy_ade, tmp_path):
     """torch's DDP refuses SyncBN without GPUs: the CPU wrapper makes it BatchNorm and the run says so once."""
     config = _syncbn_config_on_toy_data('seg', toy_ade, tmp_path)
     done = _run(['bash', osp.join(ROOT, 'tools/dist_train.sh'), config, '2', '--work-dir', str(tmp_path / 'run')],
-                tmp_path, PORT=_free_port())
+                tmp_path, PORT=free_port())
     assert (tmp_path / 'run' / 'iter_2.pth').exists()
     assert (done.stdout + done.stderr).count('SyncBatchNorm needs GPUs') == 1  # said once (rank 0 logs)
 
@@ -264,7 +257,7 @@ def test_cascade_syncbn_heads_train_under_the_cpu_wrapper(toy_coco, tmp_path):
         model = MODELS.build(cfg.model)
         dataset = DATASETS.build(cfg.train_dataloader.dataset)
     assert any(isinstance(m, torch.nn.SyncBatchNorm) for m in model.modules())
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{_free_port()}', rank=0, world_size=1)
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{free_port()}', rank=0, world_size=1)
     try:
         ddp = CPUDistributedDataParallel(model, device_ids=None)
         assert not any(isinstance(m, torch.nn.SyncBatchNorm) for m in ddp.modules())

@@ -6,7 +6,6 @@ import os
 import os.path as osp
 import pickle
 import re
-import socket
 import subprocess
 import sys
 
@@ -15,7 +14,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from helpers import ROOT
+from helpers import ROOT, free_port
 
 SEG_TOY = osp.join(ROOT, 'configs/seg/uniformer/fpn_uniformer-toy_1xb8-800_toy-ade-256x256.py')
 POSE_TOY = osp.join(ROOT, 'configs/pose/uniformer/td-hm_uniformer-toy_1xb32-40e_toy-kpt-128x96.py')
@@ -51,12 +50,6 @@ def _run(cmd, cwd, **env):
 def _test(config, ckpt, work_dir, *options):
     return [sys.executable, osp.join(ROOT, 'tools/test.py'), str(config), str(ckpt), '--work-dir', str(work_dir),
             *options]
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return str(s.getsockname()[1])
 
 
 def _seg_metrics(output):
@@ -190,7 +183,7 @@ def test_two_cpu_processes_give_the_single_process_metric_and_predictions(seg, t
     config, ckpt = seg
     single = _run(_test(config, ckpt, tmp_path / 'single', '--out', str(tmp_path / 'single.pkl')), tmp_path)
     dist = _run(['bash', osp.join(ROOT, 'tools/dist_test.sh'), str(config), str(ckpt), '2', '--work-dir',
-                 str(tmp_path / 'dist'), '--out', str(tmp_path / 'dist.pkl')], tmp_path, PORT=_free_port())
+                 str(tmp_path / 'dist'), '--out', str(tmp_path / 'dist.pkl')], tmp_path, PORT=free_port())
     assert 'Distributed training: True' in dist and 'GPU number: 2' in dist, dist[-3000:]  # 2 processes
     assert 'Iter(test) [2/2]' in dist  # 3 images over 2 processes: 2 each, the padding dropped again
     assert _seg_metrics(dist) == _seg_metrics(single)

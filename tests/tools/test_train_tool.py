@@ -1,14 +1,13 @@
 """The tools' checks of what a config needs on disk, as a user meets them; ``--auto-scale-lr``."""
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 
 import pytest
 import torch
 
-from helpers import ROOT
+from helpers import ROOT, free_port
 
 
 @pytest.mark.parametrize('config,checkpoint', [
@@ -45,11 +44,8 @@ def _train(config, work_dir, cwd, *options, processes=1):
         cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), config]
     else:
         cmd = ['bash', osp.join(ROOT, 'tools/dist_train.sh'), config, str(processes)]
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = str(s.getsockname()[1])
     return subprocess.run(cmd + ['--work-dir', str(work_dir), *options], capture_output=True, text=True,
-                          cwd=str(cwd), timeout=300, env=dict(os.environ, OMP_NUM_THREADS='1', PORT=port))
+                          cwd=str(cwd), timeout=300, env=dict(os.environ, OMP_NUM_THREADS='1', PORT=free_port()))
 
 
 @pytest.mark.parametrize('processes', [1, 2])

@@ -1,10 +1,9 @@
 # A Mask R-CNN with a reduced UniFormer (every block kind, hybrid attention kept) that learns the toy shapes
 # dataset (tools/make_toy_coco.py) on a CPU in minutes: what `make demo` trains, evaluates and draws.
 # Everything else is the real thing: mmdet's CocoDataset, CocoMetric, Mask R-CNN, this project's tools.
-_base_ = ['../_base_/mask-rcnn_uniformer_fpn.py', '../_base_/default_runtime.py']
+_base_ = ['../_base_/mask-rcnn_uniformer_fpn.py', '../_base_/toy-coco_instance.py']
 
-data_root = 'data/toy_coco/'
-classes = ('square', 'circle', 'triangle')
+num_classes = 3  # square, circle, triangle (../_base_/toy-coco_instance.py)
 channels = 64  # FPN and head width (256 in the COCO configs)
 
 model = dict(
@@ -19,73 +18,16 @@ model = dict(
     rpn_head=dict(in_channels=channels, feat_channels=channels),
     roi_head=dict(
         bbox_roi_extractor=dict(out_channels=channels, roi_layer=dict(sampling_ratio=2)),
-        bbox_head=dict(in_channels=channels, fc_out_channels=256, num_classes=len(classes)),
+        bbox_head=dict(in_channels=channels, fc_out_channels=256, num_classes=num_classes),
         mask_roi_extractor=dict(out_channels=channels, roi_layer=dict(sampling_ratio=2)),
-        mask_head=dict(num_convs=2, in_channels=channels, conv_out_channels=channels, num_classes=len(classes))),
+        mask_head=dict(num_convs=2, in_channels=channels, conv_out_channels=channels, num_classes=num_classes)),
     train_cfg=dict(
         rpn_proposal=dict(nms_pre=500, max_per_img=200),
         rcnn=dict(sampler=dict(num=64))),
     test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=300)))
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='Resize', scale=(256, 256), keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(256, 256), keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
-]
-train_dataloader = dict(
-    batch_size=4,
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='CocoDataset',
-        data_root=data_root,
-        metainfo=dict(classes=classes),
-        ann_file='annotations/instances_train.json',
-        data_prefix=dict(img='train/'),
-        filter_cfg=dict(filter_empty_gt=True),
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=4,
-    num_workers=1,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='CocoDataset',
-        data_root=data_root,
-        metainfo=dict(classes=classes),
-        ann_file='annotations/instances_val.json',
-        data_prefix=dict(img='val/'),
-        test_mode=True,
-        pipeline=test_pipeline))
-test_dataloader = val_dataloader
-val_evaluator = dict(type='CocoMetric', ann_file=data_root + 'annotations/instances_val.json', metric=['bbox', 'segm'])
-test_evaluator = val_evaluator
-
-max_iters = 1200
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=100),
-    dict(type='CosineAnnealingLR', by_epoch=False, begin=100, end=max_iters, eta_min=1e-5)
-]
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.05),
     paramwise_cfg=dict(custom_keys={'norm': dict(decay_mult=0.)}),
     clip_grad=dict(max_norm=10.))
-default_hooks = dict(
-    logger=dict(interval=25),
-    checkpoint=dict(by_epoch=False, interval=250, max_keep_ckpts=2))  # AtomicCheckpointHook of the runtime
-log_processor = dict(by_epoch=False)
-randomness = dict(seed=0)

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.setup-done
 
-.PHONY: setup demo demo-seg demo-pose test test-compat bench bench-vit
+.PHONY: setup demo demo-seg demo-pose test test-compat bench bench-vit bench-sgformer
 setup: $(STAMP)
 
 # Rebuilt only when the pins, the setup script or the package metadata change.
@@ -59,6 +59,11 @@ bench: $(STAMP)
 # bare) and Swin-T, at 1024x1024 and 800x1280 (on a few CPU cores: add BENCH_ARGS="--repeats 3", ~15 min).
 bench-vit: $(STAMP)
 	$(PY) tools/analysis/benchmark.py --family vit --json work_dirs/benchmark_vit.json --plot work_dirs/benchmark_vit.png $(BENCH_ARGS)
+
+# SG-Former-S in global / window-14 / hybrid-14 attention against UniFormer-S-h14 and Swin-T (the peer), at 800x1280
+# and 1024x1024 (on a few CPU cores: BENCH_ARGS="--repeats 3 --rounds 2", ~30 min).
+bench-sgformer: $(STAMP)
+	$(PY) tools/analysis/benchmark.py --family sgformer --json work_dirs/benchmark_sgformer.json --plot work_dirs/benchmark_sgformer.png $(BENCH_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest tests -q

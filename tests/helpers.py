@@ -88,12 +88,17 @@ def first_batches(model, cfg, datasets) -> tuple:
 
 def one_train_and_test_step(model, cfg, train_set, val_set):
     """One optimiser step of the config's optim_wrapper on two training samples (losses finite, the first
-    attention weight moved), then a test step on one val sample, whose prediction is returned."""
+    attention query weight moved), then a test step on one val sample, whose prediction is returned. Seeded, so
+    the random augmentations (a config's own, shrunk) give the same samples whatever ran before."""
+    import re
+
     import torch
     from mmengine.dataset import pseudo_collate
     from mmengine.optim import build_optim_wrapper
+    from mmengine.runner import set_random_seed
+    set_random_seed(0)
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    weight = next(p for n, p in model.backbone.named_parameters() if n.endswith('attn.qkv.weight'))
+    weight = next(p for n, p in model.backbone.named_parameters() if re.search(r'attn\.(qkv|q|q1)\.weight$', n))
     before = weight.detach().clone()
     model.train()
     losses = model.train_step(pseudo_collate([train_set[0], train_set[1]]), wrapper)

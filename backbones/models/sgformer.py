@@ -43,17 +43,32 @@ weights. The official model has the same sensitivity between machines; how large
 not measured.
 
 Input sizes: the official code runs only at multiples of 224 per side (7x7 windows without padding, a
-``sr x sr`` reduction, the group sizes of the self-guided merge). Any other input is zero-padded (after
-normalisation) at the bottom and right to the next multiple of 224, and every output is cropped to
-``ceil(H / stride) x ceil(W / stride)``. At multiples of 224 nothing is padded and the outputs equal the official
-code's. Deviations and cost of the padding:
+``sr x sr`` reduction, the group sizes of the self-guided merge). Here every operation takes any map, padding only
+where it must, so the cost follows the input (512x2048 costs 188 GFLOPs for S, not the 325 of padding it to
+672x2240):
 
-- the ``GroupNorm(1, C)`` layers of the stem and of the downsampling layers normalise over the whole padded map,
-  so their statistics (and therefore every feature, near the image too) include the padded zeros: the features of an
-  image are not those of the image alone, they depend slightly on how much padding it got. Attention also sees the
-  padded tokens (no mask), as windowed backbones that pad without a mask do;
-- the padded pixels are computed: e.g. 800x1333 (the COCO test size) runs as 896x1344, +12.9% pixels; 512x512 runs
-  as 672x672, +72%. Choose input sizes near multiples of 224 where this matters.
+- the convolutions of the stem and the downsampling layers round up (``ceil(H / stride)``), as strided convolutions
+  with padding do;
+- hybrid-scale attention, global half: the map is zero-padded at the bottom / right to a multiple of ``sr`` before
+  the reduction, so the last reduced tokens cover the remainder; its significance is cropped back to the map;
+- hybrid-scale attention, local half: the map is padded to whole 7x7 windows; padded keys are masked out, padded
+  queries dropped, and the local significance is the mean over the window's queries that are in the map;
+- self-guided attention: a part of the sorted sequence that is no multiple of its group size ends in a shorter
+  group, completed with zero tokens (its key / value is the learned weighted sum of the tokens it has).
+
+At multiples of 224 none of this pads and the outputs equal the official code's. Elsewhere there is no official
+output to equal. The ``GroupNorm(1, C)`` layers of the stem and of the downsampling layers normalise over the whole
+map, as officially: in a batch, the zeros the data preprocessor pads an image with are part of its statistics, so an
+image's features depend slightly on the batch it is in (a property of the architecture, kept).
+
+Attention modes (``attn_mode``, from the same weights): ``'global'`` is the published network. ``'window'`` runs
+every attention of stage 3 inside windows of ``window_size`` stage-3 tokens (14: the 224-pixel tile the ImageNet
+weights were trained on, where a window is exactly the pretraining map: at 224x224 the outputs equal global
+attention's); ``'hybrid'`` keeps every 4th block of stage 3 (a self-guided one) global. Stage 3 is where the
+self-guided attention is nearly global (its keys are 3/4 of the tokens), the cost that grows quadratically:
+S at 800x1344 costs 195 GFLOPs global, 161 hybrid, 136 window. LePE and the projection always see the whole map; a
+map that is no multiple of the window is zero-padded to whole windows (unmasked, as ViTDet and Swin pad). An
+explicit per-block list may window any stage.
 """
 import math
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -66,7 +81,7 @@ from mmengine.logging import MMLogger
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 
-from ..layers import Mlp, resize_pos_embed
+from ..layers import Mlp, resize_pos_embed, window_partition, window_unpartition
 from .base import PyramidBackbone, matching_archs_hint, register_backbone
 
 # what only the ImageNet classifiers have
@@ -181,11 +196,34 @@ class _AttentionBase(nn.Module):
         if self.fused_attn:
             p = self.attn_drop.p if self.training else 0.
             return F.scaled_dot_product_attention(q, k, v, dropout_p=p, scale=self.scale)
-        return self.attn_drop((q @ k.transpose(-2, -1) * self.scale).softmax(-1)) @ v
+        return self.attn_drop((q @ k.transpose(-2, -1)).mul_(self.scale).softmax(-1)) @ v  # in place: one map less
 
     def finish(self, out: torch.Tensor, x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
         """Projection of the attention output ``(B, N, C)`` plus LePE of the attention input ``x``."""
         return self.proj_drop(self.proj(out + self.lepe(x, hw)))
+
+    def mix(self, x: torch.Tensor, hw: Tuple[int, int],
+            significance: Optional[torch.Tensor]) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """The heads' output ``(B, N, C)`` before the projection, and the significance map it gives (or None)."""
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor, hw: Tuple[int, int], significance: Optional[torch.Tensor] = None,
+                window: int = 0) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """Attention over the whole ``hw`` map (``window`` 0) or inside ``window x window`` windows of it (the map
+        zero-padded to whole windows; the significance map too); LePE and the projection always see the whole map.
+        Returns the output tokens and the significance map this attention gives (or None)."""
+        if not window:
+            out, significance = self.mix(x, hw, significance)
+            return self.finish(out, x, hw), significance
+        B, _, C = x.shape
+        windows, padded = window_partition(x.reshape(B, *hw, C), window)
+        if significance is not None:
+            significance = window_partition(significance[..., None], window)[0].reshape(-1, window, window)
+        out, significance = self.mix(windows, (window, window), significance)
+        out = window_unpartition(out, window, padded, hw).reshape(B, -1, out.shape[-1])
+        if significance is not None:
+            significance = window_unpartition(significance.reshape(-1, window * window, 1), window, padded, hw)[..., 0]
+        return self.finish(out, x, hw), significance
 
 
 class GlobalAttention(_AttentionBase):
@@ -197,11 +235,11 @@ class GlobalAttention(_AttentionBase):
         self.q = nn.Linear(dim, dim, bias=qkv_bias)
         self.kv = nn.Linear(dim, dim * 2, bias=qkv_bias)
 
-    def forward(self, x: torch.Tensor, hw: Tuple[int, int],
-                significance: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, None]:
+    def mix(self, x: torch.Tensor, hw: Tuple[int, int],
+            significance: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, None]:
         h = self.num_heads
         out = self.attend(self.heads(self.q(x), h), *self.key_value(self.kv, x, h))
-        return self.finish(out.transpose(1, 2).flatten(2), x, hw), None
+        return out.transpose(1, 2).flatten(2), None
 
 
 class HybridScaleAttention(_AttentionBase):
@@ -232,32 +270,57 @@ class HybridScaleAttention(_AttentionBase):
         t = t.reshape(B, n, H // w, w, W // w, w, d).transpose(3, 4)
         return t.reshape(B, n, H // w, W // w, w * w, d)
 
-    def forward(self, x: torch.Tensor, hw: Tuple[int, int],
-                significance: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor]:
+    def window_validity(self, hw: Tuple[int, int], padded: Tuple[int, int], device: torch.device) -> torch.Tensor:
+        """Which tokens of each window of the padded map are in the map: ``(H/w, W/w, w * w)`` bool."""
+        valid = torch.zeros(padded, dtype=torch.bool, device=device)
+        valid[:hw[0], :hw[1]] = True
+        w = self.window_size
+        return valid.reshape(padded[0] // w, w, padded[1] // w, w).transpose(1, 2).reshape(
+            padded[0] // w, padded[1] // w, w * w)
+
+    def mix(self, x: torch.Tensor, hw: Tuple[int, int],
+            significance: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         B, N, C = x.shape
         (H, W), s, w, n = hw, self.sr_ratio, self.window_size, self.num_heads // 2
-        if H % s or W % s or H % w or W % w:
-            raise ValueError(f'a {H}x{W} map does not fit hybrid-scale attention (sr {s}, window {w})')
 
-        # global half over the reduced map
-        reduced = self.act(self.norm(self.sr(tokens_to_map(x, hw)).flatten(2).transpose(1, 2)))
+        # global half over the reduced map (a map that is no multiple of sr is zero-padded at the bottom / right,
+        # so the last reduced tokens cover the map's remainder)
+        grid = tokens_to_map(x, hw)
+        if H % s or W % s:
+            grid = F.pad(grid, (0, -W % s, 0, -H % s))
+        reduced = self.act(self.norm(self.sr(grid).flatten(2).transpose(1, 2)))
+        Hs, Ws = -(-H // s), -(-W // s)
         k, v = self.key_value(self.kv1, reduced, n)
-        attn = self.attn_drop((self.heads(self.q1(x), n) @ k.transpose(-2, -1) * self.scale).softmax(-1))
+        attn = self.attn_drop((self.heads(self.q1(x), n) @ k.transpose(-2, -1)).mul_(self.scale).softmax(-1))
         out_global = (attn @ v).transpose(1, 2).reshape(B, N, C // 2)
         received = attn.detach().mean(1).mean(1)  # (B, reduced tokens): mean over heads, then over queries
-        sig_global = received.reshape(B, H // s, 1, W // s, 1).expand(-1, -1, s, -1, s).reshape(B, H, W)
+        sig_global = received.reshape(B, Hs, 1, Ws, 1).expand(-1, -1, s, -1, s).reshape(B, Hs * s, Ws * s)
+        sig_global = sig_global[:, :H, :W]
 
-        # local half in windows
-        q = self.to_windows(self.heads(self.q2(x), n), hw)
-        k, v = (self.to_windows(t, hw) for t in self.key_value(self.kv2, x, n))
-        attn = self.attn_drop((q @ k.transpose(-2, -1) * self.scale).softmax(-1))  # (B, n, H/w, W/w, w*w, w*w)
-        out_local = (attn @ v).reshape(B, n, H // w, W // w, w, w, -1).permute(0, 2, 4, 3, 5, 1, 6)
-        out_local = out_local.reshape(B, N, C // 2)
-        received = attn.detach().mean(1).mean(-2)  # (B, H/w, W/w, w*w)
-        sig_local = received.reshape(B, H // w, W // w, w, w).transpose(2, 3).reshape(B, H, W)
+        # local half in windows (a map that is no multiple of w is padded; padded keys are masked out, padded
+        # queries are dropped, and the significance averages over the queries in the map)
+        padded = (H + -H % w, W + -W % w)
+        tokens = x
+        if padded != (H, W):
+            tokens = F.pad(x.reshape(B, H, W, C), (0, 0, 0, padded[1] - W, 0, padded[0] - H)).flatten(1, 2)
+        q = self.to_windows(self.heads(self.q2(tokens), n), padded)
+        k, v = (self.to_windows(t, padded) for t in self.key_value(self.kv2, tokens, n))
+        logits = (q @ k.transpose(-2, -1)).mul_(self.scale)  # (B, n, H/w, W/w, w*w, w*w)
+        if padded != (H, W):
+            valid = self.window_validity(hw, padded, x.device)
+            logits.masked_fill_(~valid[:, :, None, :], float('-inf'))
+        attn = self.attn_drop(logits.softmax(-1))
+        nh, nw = padded[0] // w, padded[1] // w
+        out_local = (attn @ v).reshape(B, n, nh, nw, w, w, -1).permute(0, 2, 4, 3, 5, 1, 6)
+        out_local = out_local.reshape(B, *padded, C // 2)[:, :H, :W].reshape(B, N, C // 2)
+        if padded == (H, W):
+            received = attn.detach().mean(1).mean(-2)  # (B, H/w, W/w, w*w)
+        else:
+            weights = valid / valid.sum(-1, keepdim=True)  # mean over the window's queries in the map
+            received = (attn.detach().mean(1) * weights[..., None]).sum(-2)
+        sig_local = received.reshape(B, nh, nw, w, w).transpose(2, 3).reshape(B, *padded)[:, :H, :W]
 
-        out = self.finish(torch.cat([out_global, out_local], dim=-1), x, hw)
-        return out, sig_local + sig_global
+        return torch.cat([out_global, out_local], dim=-1), sig_local + sig_global
 
 
 class SelfGuidedAttention(_AttentionBase):
@@ -289,9 +352,10 @@ class SelfGuidedAttention(_AttentionBase):
         tokens = tokens.gather(1, order.unsqueeze(-1).expand(-1, -1, C))
         merged, start = [], 0
         for i, (g, length) in enumerate(zip(self.group_sizes, self.part_lengths(N))):
-            if length % g:
-                raise ValueError(f'{length} tokens cannot be merged in groups of {g}')
-            part = tokens[:, start:start + length].transpose(1, 2).reshape(B, C, length // g, g)
+            part = tokens[:, start:start + length].transpose(1, 2)
+            if length % g:  # the last group of a part is completed with zero tokens
+                part = F.pad(part, (0, -length % g))
+            part = part.reshape(B, C, -(-length // g), g)
             merged.append(getattr(self, f'f{i + 1}')(part).squeeze(-1))
             start += length
         return torch.cat(merged, dim=-1).transpose(1, 2)
@@ -304,8 +368,8 @@ class SelfGuidedAttention(_AttentionBase):
         cols = torch.sort(significance.transpose(1, 2).reshape(B, -1), dim=1)[1]
         return rows, cols
 
-    def forward(self, x: torch.Tensor, hw: Tuple[int, int],
-                significance: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, None]:
+    def mix(self, x: torch.Tensor, hw: Tuple[int, int],
+            significance: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, None]:
         if significance is None:
             raise ValueError('self-guided attention needs the significance map of the block before it')
         B, N, C = x.shape
@@ -315,15 +379,16 @@ class SelfGuidedAttention(_AttentionBase):
         k1, v1 = self.key_value(self.kv1, self.merge(x, row_order), n)
         k2, v2 = self.key_value(self.kv2, self.merge(x_cols, col_order), n)
         out = self.attend(self.heads(self.q(x), 2 * n), torch.cat([k1, k2], 1), torch.cat([v1, v2], 1))
-        return self.finish(out.transpose(1, 2).flatten(2), x, hw), None
+        return out.transpose(1, 2).flatten(2), None
 
 
 class SGBlock(nn.Module):
     """Pre-norm block on ``(B, H * W, C)`` tokens: ``x + attn(norm1(x))``, then ``x + mlp(norm2(x))``. Takes and
     returns the significance map (``None`` where there is none) with the tokens."""
 
-    def __init__(self, attn: nn.Module, dim: int, mlp_ratio: float, drop: float, drop_path: float):
+    def __init__(self, attn: nn.Module, dim: int, mlp_ratio: float, drop: float, drop_path: float, window: int = 0):
         super().__init__()
+        self.window = window  # 0: attention over the whole map
         self.norm1 = nn.LayerNorm(dim, eps=1e-6)
         self.attn = attn
         self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
@@ -332,7 +397,7 @@ class SGBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, hw: Tuple[int, int],
                 significance: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
-        y, significance = self.attn(self.norm1(x), hw, significance)
+        y, significance = self.attn(self.norm1(x), hw, significance, self.window)
         x = x + self.drop_path(y)
         x = x + self.drop_path(self.mlp(self.norm2(x), hw))
         return x, significance
@@ -359,7 +424,8 @@ class SGFormer(PyramidBackbone):
     Registered in mmengine's root ``MODELS`` registry (``type='SGFormer'`` after
     ``custom_imports = dict(imports=['backbones'])``). The options shared by every family (``out_indices``,
     ``frozen_stages``, ``norm_eval``, ``with_cp``, ``init_cfg``, the input check) are described in
-    :class:`~backbones.models.base.PyramidBackbone`; see the module docstring for the blocks and the input padding.
+    :class:`~backbones.models.base.PyramidBackbone`; see the module docstring for the blocks, input sizes and
+    attention modes.
 
     Args:
         arch (str | dict): ``'s'`` / ``'small'``, ``'m'`` / ``'medium'``, ``'b'`` / ``'base'`` or a dict with
@@ -368,6 +434,10 @@ class SGFormer(PyramidBackbone):
             ``sr_ratio`` above 1 need an even number of heads. Defaults to ``'s'``.
         pretrain_img_size (int): Square input size the ``pos_embed`` table is stored for (its grid is a quarter of
             it). Checkpoints with another square grid are resized on load (bicubic). Defaults to 224.
+        attn_mode (str | list[list[int]]): ``'global'`` (published), ``'window'`` or ``'hybrid'`` (stage 3 in
+            ``window_size`` windows; hybrid keeps every 4th block of it global), or a window side per block (0 =
+            global), one list per stage, in that stage's tokens. Switchable at test time. Defaults to ``'global'``.
+        window_size (int): Window side in stage-3 tokens (14 = 224 pixels, the pretraining map). Defaults to 14.
         drop_path_rate (float): Stochastic depth, rising linearly over all blocks. Defaults to 0.
         drop_rate (float): Dropout after projections and in the MLP. attn_drop_rate (float): Attention dropout.
         qkv_bias (bool): Biases of the query / key / value layers (True in the official models).
@@ -393,12 +463,17 @@ class SGFormer(PyramidBackbone):
                                             num_heads=[4, 6, 12, 24])),
     }
     arch_required = ('depths', 'embed_dims', 'num_heads')
+    windowable_stages = (0, 1, 2, 3)
+    window_stages = (2, )  # 'window' / 'hybrid': stage 3, the one whose self-guided attention is nearly global
+    hybrid_global_every = 4  # 'hybrid': blocks 4, 8, ... (self-guided ones) of stage 3 stay global
     arch_defaults = dict(sr_ratios=[8, 4, 2, 1], mlp_ratio=4.)
     default_init_cfg = None  # the official initialisation, in init_weights
 
     def __init__(self,
                  arch: Union[str, dict] = 's',
                  pretrain_img_size: int = 224,
+                 attn_mode: Union[str, Sequence[Sequence[int]]] = 'global',
+                 window_size: int = 14,
                  in_channels: int = 3,
                  out_indices: Union[int, Sequence[int]] = (0, 1, 2, 3),
                  frozen_stages: int = -1,
@@ -411,7 +486,8 @@ class SGFormer(PyramidBackbone):
                  qk_scale: Optional[float] = None,
                  fused_attn: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None):
-        super().__init__(arch, 'global', 14, in_channels, out_indices, frozen_stages, norm_eval, with_cp, init_cfg)
+        super().__init__(arch, attn_mode, window_size, in_channels, out_indices, frozen_stages, norm_eval, with_cp,
+                         init_cfg)
         if pretrain_img_size % 4:
             raise ValueError(f'pretrain_img_size must be a multiple of 4, got {pretrain_img_size}')
         self.pos_grid = (pretrain_img_size // 4, ) * 2
@@ -463,15 +539,11 @@ class SGFormer(PyramidBackbone):
             attn = HybridScaleAttention(dim, heads, sr, **self.attn_cfg)
         else:
             attn = SelfGuidedAttention(dim, heads, sr, fused_attn=self.fused_attn, **self.attn_cfg)
-        return SGBlock(attn, dim, self.arch['mlp_ratio'], self.drop_rate, drop_path)
+        return SGBlock(attn, dim, self.arch['mlp_ratio'], self.drop_rate, drop_path, self.window_sizes[stage][index])
 
     # ---- forward ----------------------------------------------------------------------------------
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         self.check_input(x)
-        H, W = x.shape[2:]
-        pad_h, pad_w = -H % SIDE_MULTIPLE, -W % SIDE_MULTIPLE
-        if pad_h or pad_w:
-            x = F.pad(x, (0, pad_w, 0, pad_h))
         outs = []
         for i in range(self.num_stages):
             x, hw = getattr(self, f'patch_embed{i + 1}')(x)
@@ -482,8 +554,7 @@ class SGFormer(PyramidBackbone):
                 x, significance = self.call_block(i, j, block, x, hw, significance)
             x = tokens_to_map(getattr(self, f'norm{i + 1}')(x), hw)
             if i in self.out_indices:
-                s = self.strides[i]
-                outs.append(x[:, :, :-(-H // s), :-(-W // s)].contiguous())
+                outs.append(x.contiguous())
             if i == self.out_indices[-1]:
                 break
         return tuple(outs)

@@ -7,6 +7,7 @@ import torch
 from mmengine.logging import MMLogger
 
 from backbones.models import SGFormer
+from backbones.models.sgformer import HybridScaleAttention, SelfGuidedAttention
 from make_sgformer_reference import REDUCED_ARCH, REFERENCE, ZOO, sgformer_weights, to_official_names
 from make_uniformer_reference import assert_matches, deterministic_input
 
@@ -112,15 +113,73 @@ def test_wrong_arch_checkpoint_names_the_fitting_arch():
 
 
 # ---- any input size --------------------------------------------------------------------------------
-@pytest.mark.parametrize('size', [(511, 511), (112, 137)])
-def test_pyramid_shapes_any_size(size):
-    model = tiny().eval()
+@pytest.mark.parametrize('size,attn_mode', [((511, 511), 'global'), ((112, 137), 'global'), ((800, 1333), 'global'),
+                                            ((511, 511), 'window'), ((511, 511), 'hybrid')])
+def test_pyramid_shapes_any_size(size, attn_mode):
+    model = tiny(attn_mode=attn_mode, window_size=14).eval()
     with torch.no_grad():
         outs = model(torch.randn(1, 3, *size))
     dims = REDUCED_ARCH['embed_dims']
     expected = [(dims[i], -(-size[0] // s), -(-size[1] // s)) for i, s in enumerate((4, 8, 16, 32))]
     assert [tuple(o.shape[1:]) for o in outs] == expected
     assert all(torch.isfinite(o).all() and o.is_contiguous() for o in outs)
+
+
+def test_hybrid_scale_attention_on_a_map_of_no_window_or_reduction_multiple():
+    """A 9x10 map (windows of 7, sr 2), against the attention written out by hand: the border windows are clipped
+    (no attention to or from outside the map), the last reduced row covers the map's last row, and the significance
+    is the mean attention a token receives from the queries of its own window plus the global half's."""
+    torch.manual_seed(0)
+    attn, (H, W), d = HybridScaleAttention(16, 2, sr_ratio=2), (9, 10), 8  # one head of 8 channels per half
+    x = torch.randn(1, H * W, 16)
+    with torch.no_grad():
+        out, significance = attn.mix(x, (H, W))
+        q, (k, v) = attn.q2(x)[0].reshape(H, W, d), attn.kv2(x)[0].reshape(H, W, 2, d).unbind(2)
+        local, sig_local = torch.zeros(H, W, d), torch.zeros(H, W)
+        for i in range(0, H, 7):
+            for j in range(0, W, 7):
+                window = (slice(i, i + 7), slice(j, j + 7))
+                shape = q[window].shape[:2]
+                p = (q[window].reshape(-1, d) @ k[window].reshape(-1, d).T * attn.scale).softmax(-1)
+                local[window] = (p @ v[window].reshape(-1, d)).reshape(*shape, d)
+                sig_local[window] = p.mean(0).reshape(shape)
+        grid = torch.nn.functional.pad(x[0].T.reshape(1, 16, H, W), (0, 0, 0, 1))  # 9 rows -> 10 for sr 2
+        reduced = attn.act(attn.norm(attn.sr(grid).flatten(2).transpose(1, 2)))[0]  # 5x5 tokens
+        kg, vg = attn.kv1(reduced).reshape(25, 2, d).unbind(1)
+        p = (attn.q1(x)[0] @ kg.T * attn.scale).softmax(-1)
+        sig_global = p.mean(0).reshape(5, 5).repeat_interleave(2, 0).repeat_interleave(2, 1)[:H, :W]
+    torch.testing.assert_close(out[0], torch.cat([p @ vg, local.reshape(-1, d)], -1), atol=1e-6, rtol=0)
+    torch.testing.assert_close(significance[0], sig_local + sig_global, atol=1e-7, rtol=0)
+
+
+def test_self_guided_merge_completes_a_part_s_last_group_with_zeros():
+    """100 tokens, sr 4: parts of 25 / 50 / 25 tokens in groups of 49 / 14 / 7 give 1 + 4 + 4 keys; a last group
+    short of tokens is the learned weighted sum of the tokens it has."""
+    torch.manual_seed(0)
+    attn = SelfGuidedAttention(16, 2, sr_ratio=4)
+    tokens, order = torch.randn(1, 100, 16), torch.randperm(100)[None]
+    with torch.no_grad():
+        merged = attn.merge(tokens, order)
+    in_order = tokens[0, order[0]]
+    assert merged.shape == (1, 9, 16)
+    torch.testing.assert_close(merged[0, 4], in_order[67:75].T @ attn.f2.weight[0, :8] + attn.f2.bias)  # 8 of 14
+    torch.testing.assert_close(merged[0, 0], in_order[:25].T @ attn.f1.weight[0, :25] + attn.f1.bias)  # 25 of 49
+
+
+# ---- window / hybrid attention ------------------------------------------------------------------------------
+def test_window_modes_equal_global_where_one_window_is_the_whole_map():
+    """Windows of 14 stage-3 tokens are the 224-pixel tile the weights were trained on: at 224x224 window and hybrid
+    attention give the global outputs bit for bit; at 448x448 (2x2 windows) stages 1-2 are the same, 3-4 differ."""
+    outs = {}
+    for mode in ('global', 'window', 'hybrid'):
+        model = tiny(arch=dict(REDUCED_ARCH, depths=[2, 2, 4, 2]), attn_mode=mode).eval()
+        with torch.no_grad():
+            outs[mode] = [model(deterministic_input(size)) for size in ((224, 224), (448, 448))]
+    assert model.window_sizes == [[0, 0], [0, 0], [14, 14, 14, 0], [0, 0]]  # hybrid: block 4 of stage 3 global
+    for mode in ('window', 'hybrid'):
+        assert all(torch.equal(a, b) for a, b in zip(outs[mode][0], outs['global'][0]))
+        at_448 = [torch.equal(a, b) for a, b in zip(outs[mode][1], outs['global'][1])]
+        assert at_448 == [True, True, False, False], mode
 
 
 def test_out_indices_and_feature_info():

@@ -1,5 +1,5 @@
 """Backbone latency and peak memory, side by side in one run, for inference and for a training step (forward +
-backward of the sum of the outputs), as ratios to a peer measured in the same run. Two tables (``--family``):
+backward of the sum of the outputs), as ratios to a peer measured in the same run. Three tables (``--family``):
 
 - ``uniformer`` (default): UniFormer S / B in global, window and hybrid attention, and mmdet's Swin-T as the peer,
   at several input sizes;
@@ -8,11 +8,16 @@ backward of the sum of the outputs), as ratios to a peer measured in the same ru
   the peer) and mmdet's Swin-T, at 1024x1024 and 800x1280. Like for like, both ViTs are bare: the stride-16 map
   of the last block, no simple pyramid (ours) and no neck (timm's). ``vit-b-pyramid`` is ours with the simple
   pyramid (4, 2, 1, 0.5), the full ViTDet backbone, which timm has no counterpart for
-  (``--family vit --models swin-t sam-vit-b vit-b vit-b-pyramid``).
+  (``--family vit --models swin-t sam-vit-b vit-b vit-b-pyramid``);
+- ``sgformer``: SG-Former-S in global (the official attention), window and hybrid attention (stage 3 in windows of
+  14 tokens, the 224-pixel tile it was trained on; hybrid: every 4th block global), against UniFormer-S-h14 (its
+  detection setting) and mmdet's Swin-T (the peer), at 800x1280 and 1024x1024; ``sgformer-s-fused`` is the global
+  network with ``fused_attn=True`` (scaled_dot_product_attention where no attention map is needed).
 
     python tools/analysis/benchmark.py                       # the default table (make bench)
     python tools/analysis/benchmark.py --sizes 800x1280 --passes inference --repeats 9 --plot docs/bench.png
     python tools/analysis/benchmark.py --family vit --repeats 3  # the ViT table (make bench-vit)
+    python tools/analysis/benchmark.py --family sgformer --rounds 2  # the SG-Former table (make bench-sgformer)
 
 Every case runs in a fresh subprocess (so that its peak memory is its own): median of ``--repeats`` timed runs
 after ``--warmup`` untimed ones; with ``--rounds``, the cases of a size and pass are measured round-robin that many
@@ -43,6 +48,9 @@ MODELS = {
     'sam-vit-b': dict(modes=None),  # timm's VisionTransformerSAM in ViTDet's hybrid setting
     'vit-b': dict(arch='vit-base', pyramid=None),  # ours, bare: the last block's map
     'vit-b-pyramid': dict(arch='vit-base', pyramid=(4, 2, 1, 0.5)),  # ours with the simple pyramid (ViTDet)
+    'uniformer-s-h14': dict(modes=None),  # UniFormer-S as its detection configs: hybrid, windows of 14
+    'sgformer-s': dict(arch='s'),  # the official op order (fused_attn=False, the default)
+    'sgformer-s-fused': dict(modes=None),  # global, fused attention where no map is needed (fused_attn=True)
 }
 MODES = ('global', 'window', 'hybrid')
 FAMILIES = {
@@ -50,6 +58,8 @@ FAMILIES = {
                       sizes=['512x512', '800x1280', '1024x1024', '2048x2048']),
     'vit': dict(models=['swin-t', 'sam-vit-b', 'vit-b'], modes=('hybrid', ), peer='sam-vit-b',
                 sizes=['1024x1024', '800x1280']),
+    'sgformer': dict(models=['swin-t', 'uniformer-s-h14', 'sgformer-s', 'sgformer-s-fused'], modes=MODES,
+                     peer='swin-t', sizes=['800x1280', '1024x1024']),
 }
 PEER = FAMILIES['uniformer']['peer']
 WINDOW = 14
@@ -72,7 +82,14 @@ def build(model: str, mode: str):
         spec = MODELS[model]
         return ViT(arch=spec['arch'], attn_mode=mode, window_size=WINDOW, rel_pos=True, img_size=1024,
                    drop_path_rate=0.1, pyramid=spec['pyramid'], out_indices=-1)
+    if model.startswith('sgformer-s'):
+        from backbones import SGFormer
+        if model == 'sgformer-s-fused':
+            return SGFormer(arch='s', fused_attn=True, drop_path_rate=0.1)
+        return SGFormer(arch='s', attn_mode=mode, window_size=WINDOW, drop_path_rate=0.1)
     from backbones import UniFormer
+    if model == 'uniformer-s-h14':
+        return UniFormer(arch='small', attn_mode='hybrid', window_size=WINDOW, drop_path_rate=0.2)
     arch = MODELS[model]['arch']
     return UniFormer(arch=arch, attn_mode=mode, window_size=WINDOW, drop_path_rate=0.3 if arch == 'base' else 0.2)
 
@@ -291,8 +308,9 @@ def main():
             plot(results, passes, args.plot, peer)
         return
     if args.family is None:
-        uniformer_table = set(FAMILIES['uniformer']['models'])
-        args.family = 'vit' if args.models and not set(args.models) <= uniformer_table else 'uniformer'
+        extra = set(args.models or []) - set(FAMILIES['uniformer']['models'])  # the family of the other models
+        args.family = next((f for f, spec in FAMILIES.items() if extra & set(spec['models'])),
+                           'vit' if extra else 'uniformer')
     family = FAMILIES[args.family]
     models, modes = args.models or family['models'], args.modes or list(family['modes'])
     peer = _label(args.peer or family['peer'], modes[0])  # a model with modes is the peer in the first one

@@ -1,0 +1,10 @@
+# Mask R-CNN, SG-Former-B, 1x, COCO: no published 1x result.
+_base_ = [
+    '../_base_/mask-rcnn_sgformer_fpn.py', 'mmdet::_base_/datasets/coco_instance.py',
+    '../_base_/schedule_adamw_pvt_1x.py', '../_base_/default_runtime.py'
+]
+
+model = dict(
+    backbone=dict(arch='b', drop_path_rate=0.4,
+                  init_cfg=dict(type='Pretrained', checkpoint='pretrained/sgformer_b.pth')),
+    neck=dict(in_channels=[96, 192, 384, 768]))

@@ -61,7 +61,8 @@ bench-vit: $(STAMP)
 	$(PY) tools/analysis/benchmark.py --family vit --json work_dirs/benchmark_vit.json --plot work_dirs/benchmark_vit.png $(BENCH_ARGS)
 
 # SG-Former-S in global / window-14 / hybrid-14 attention against UniFormer-S-h14 and Swin-T (the peer), at 800x1280
-# and 1024x1024 (on a few CPU cores: BENCH_ARGS="--repeats 3 --rounds 2", ~30 min).
+# and 1024x1024 (on 2 CPU cores: BENCH_ARGS="--repeats 3 --rounds 2 --passes inference", 15 min, the docs' table;
+# the training pass adds about an hour).
 bench-sgformer: $(STAMP)
 	$(PY) tools/analysis/benchmark.py --family sgformer --json work_dirs/benchmark_sgformer.json --plot work_dirs/benchmark_sgformer.png $(BENCH_ARGS)
 

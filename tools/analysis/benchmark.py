@@ -48,9 +48,11 @@ MODELS = {
     'sam-vit-b': dict(modes=None),  # timm's VisionTransformerSAM in ViTDet's hybrid setting
     'vit-b': dict(arch='vit-base', pyramid=None),  # ours, bare: the last block's map
     'vit-b-pyramid': dict(arch='vit-base', pyramid=(4, 2, 1, 0.5)),  # ours with the simple pyramid (ViTDet)
-    'uniformer-s-h14': dict(modes=None),  # UniFormer-S as its detection configs: hybrid, windows of 14
-    'sgformer-s': dict(arch='s'),  # the official op order (fused_attn=False, the default)
-    'sgformer-s-fused': dict(modes=None),  # global, fused attention where no map is needed (fused_attn=True)
+    # UniFormer-S as its detection configs: hybrid, windows of 14
+    'uniformer-s-h14': dict(modes=None, arch='small', attn_mode='hybrid'),
+    'sgformer-s': dict(fused_attn=False),  # the official op order (the default)
+    # global, fused attention where no attention map is needed
+    'sgformer-s-fused': dict(modes=None, attn_mode='global', fused_attn=True),
 }
 MODES = ('global', 'window', 'hybrid')
 FAMILIES = {
@@ -68,7 +70,7 @@ VITDET_GLOBAL = (2, 5, 8, 11)  # ViT-B's global blocks in hybrid mode (ours pick
 
 def build(model: str, mode: str):
     """The backbone of ``model`` (a key of MODELS) as the detection configs build it (drop path 0.2 for S and Swin-T,
-    0.3 for B, 0.1 for ViT-B as ViTDet; no gradient checkpointing, which trades time for memory). Its forward
+    0.3 for B, 0.1 for ViT-B as ViTDet and for SG-Former-S; no gradient checkpointing, which trades time for memory). Its forward
     returns a tuple of maps."""
     sys.path.insert(0, ROOT)
     if model == 'swin-t':
@@ -77,20 +79,18 @@ def build(model: str, mode: str):
                                drop_path_rate=0.2, out_indices=(0, 1, 2, 3))
     if model == 'sam-vit-b':
         return _timm_sam_vit_b()
+    spec = MODELS[model]
+    mode = mode or spec.get('attn_mode')  # a fixed design names its own
     if model.startswith('vit-'):
         from backbones import ViT
-        spec = MODELS[model]
         return ViT(arch=spec['arch'], attn_mode=mode, window_size=WINDOW, rel_pos=True, img_size=1024,
                    drop_path_rate=0.1, pyramid=spec['pyramid'], out_indices=-1)
     if model.startswith('sgformer-s'):
         from backbones import SGFormer
-        if model == 'sgformer-s-fused':
-            return SGFormer(arch='s', fused_attn=True, drop_path_rate=0.1)
-        return SGFormer(arch='s', attn_mode=mode, window_size=WINDOW, drop_path_rate=0.1)
+        return SGFormer(arch='s', attn_mode=mode, window_size=WINDOW, fused_attn=spec['fused_attn'],
+                        drop_path_rate=0.1)
     from backbones import UniFormer
-    if model == 'uniformer-s-h14':
-        return UniFormer(arch='small', attn_mode='hybrid', window_size=WINDOW, drop_path_rate=0.2)
-    arch = MODELS[model]['arch']
+    arch = spec['arch']
     return UniFormer(arch=arch, attn_mode=mode, window_size=WINDOW, drop_path_rate=0.3 if arch == 'base' else 0.2)
 
 

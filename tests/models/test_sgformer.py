@@ -52,8 +52,10 @@ def test_outputs_equal_official_implementation(case, fused_attn):
         outs = model(deterministic_input((h, w)))
     assert_matches(outs, _ref['cases'][case], 1e-4)
     assert len(seen) == 3
+    # significances reach 0.16: another machine's 1e-5 relative rounding is up to 1.6e-6 there; 1e-5 holds anywhere
+    # and stays far below the maps' own spread (std 0.007-0.015)
     for g in _ref['guided'][case]:
-        assert_matches([seen[g['block']].flatten(1)], [g['significance']], 1e-6)
+        assert_matches([seen[g['block']].flatten(1)], [g['significance']], 1e-5)
 
 
 def test_reference_data_is_small():
@@ -149,7 +151,9 @@ def test_hybrid_scale_attention_on_a_map_of_no_window_or_reduction_multiple():
         p = (attn.q1(x)[0] @ kg.T * attn.scale).softmax(-1)
         sig_global = p.mean(0).reshape(5, 5).repeat_interleave(2, 0).repeat_interleave(2, 1)[:H, :W]
     torch.testing.assert_close(out[0], torch.cat([p @ vg, local.reshape(-1, d)], -1), atol=1e-6, rtol=0)
-    torch.testing.assert_close(significance[0], sig_local + sig_global, atol=1e-7, rtol=0)
+    # both sides in this run, in other op orders (batched vs per-window): 2e-8 apart here; without the mask the
+    # outputs are 0.4 apart
+    torch.testing.assert_close(significance[0], sig_local + sig_global, atol=1e-6, rtol=0)
 
 
 def test_self_guided_merge_completes_a_part_s_last_group_with_zeros():

@@ -18,6 +18,7 @@ Both do nothing before torch 2.6, whose ``torch.load`` unpickles everything by d
 import argparse
 import contextlib
 import pickle
+import zipfile
 from typing import Any, Dict, List, Optional
 
 import numpy as np
@@ -29,6 +30,9 @@ from mmengine.utils import digit_version
 # where the weights sit in the files users hold: mmengine / mmdet, the official ImageNet releases, timm's EMA
 WEIGHT_KEYS = ('state_dict', 'model', 'state_dict_ema')
 _STAT_METHODS = ('min', 'max', 'current', 'mean')
+# torch's RuntimeErrors for a file that is no (whole) checkpoint
+_CORRUPT_FILE_MESSAGES = ('PytorchStreamReader', 'invalid load key', 'failed finding central directory',
+                          'unpickling', 'Unpickling')
 
 
 def weights_only_by_default() -> bool:
@@ -90,10 +94,35 @@ def _admitted_for_this_load():
         torch.serialization.add_safe_globals(before)
 
 
+@contextlib.contextmanager
+def reading_checkpoint(filename: str):
+    """Around a ``torch.load`` of ``filename``: admit :func:`checkpoint_safe_globals` for this load only, and turn
+    torch's errors for a file that is no checkpoint (a download error page, a truncated or corrupt file) into one
+    that names the file, instead of torch's advice to load it with ``weights_only=False``."""
+    with _admitted_for_this_load():
+        try:
+            yield
+        except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as e:
+            raise ValueError(_not_a_checkpoint(filename, e)) from None
+        except RuntimeError as e:
+            if not any(s in str(e) for s in _CORRUPT_FILE_MESSAGES):
+                raise
+            raise ValueError(_not_a_checkpoint(filename, e)) from None
+
+
+def _not_a_checkpoint(filename: str, error: Exception) -> str:
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if 'weights_only' in first.lower() or 'weights only' in first.lower():
+        first = 'torch refuses what it holds'
+    return (f'{filename} is not a readable checkpoint ({type(error).__name__}: {first[:200]}): it may be a '
+            f'download error page, truncated or corrupt. Download it again and compare its size / checksum with '
+            f'the published file.')
+
+
 def load_checkpoint_file(filename: str, map_location: str = 'cpu') -> Dict[str, Any]:
     """Read a checkpoint (local path or any URI mmengine understands), admitting the types of
-    :func:`checkpoint_safe_globals` for this load only."""
-    with _admitted_for_this_load():
+    :func:`checkpoint_safe_globals` for this load only; a file that is no checkpoint is refused, naming it."""
+    with reading_checkpoint(filename):
         ckpt = CheckpointLoader.load_checkpoint(filename, map_location=map_location)
     if not isinstance(ckpt, dict):
         raise ValueError(f'{filename} holds a {type(ckpt).__name__}, not a checkpoint dict')

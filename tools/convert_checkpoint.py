@@ -32,7 +32,7 @@ def find_family(arch: str, family: str = None, state_dict: dict = None):
         return FAMILIES[family]
     found = [f for f in FAMILIES.values() if arch in f.arch_zoo]
     if len(found) > 1 and state_dict is not None:
-        described = {f: f.describe_state_dict(f.convert_checkpoint(state_dict)) for f in found}
+        described = {f: f.describe_state_dict(f.backbone_state_dict(state_dict)) for f in found}
         found = ([f for f in found if described[f] == f.describe_arch(f.resolve_arch(arch))]
                  or [f for f in found if described[f] is not None] or found)
     if len(found) != 1:
@@ -47,7 +47,7 @@ def convert(src: str, dst: str, arch: str, family: str = None) -> dict:
     cls = find_family(arch, family, extract_state_dict(ckpt))
     weights = extract_state_dict(ckpt, prefix='')  # unwrapped, DDP prefix stripped, every key kept
     downstream = any(k.startswith('backbone.') for k in weights)
-    backbone_sd = cls.convert_checkpoint(extract_state_dict(ckpt))
+    backbone_sd = cls.backbone_state_dict(extract_state_dict(ckpt))
     missing, unexpected = cls(arch=arch).load_state_dict(dict(backbone_sd), strict=False)  # raises if it does not fit
     if downstream:
         out_sd = {k: v for k, v in weights.items() if not k.startswith('backbone.')}

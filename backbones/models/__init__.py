@@ -1,5 +1,6 @@
 """The backbone families; importing this registers them in mmengine's root MODELS registry."""
-from .base import FAMILIES, PyramidBackbone, register_backbone
+from .base import FAMILIES, PyramidBackbone, Stage, register_backbone
+from .isotropic import IsotropicBackbone
 from .uniformer import UniFormer
 from .uniformer_light import UniFormerLight
 from .necks import SimplePyramidNeck
@@ -7,6 +8,6 @@ from .vit import ViT
 from .sgformer import SGFormer
 
 __all__ = [
-    'FAMILIES', 'PyramidBackbone', 'register_backbone', 'UniFormer', 'UniFormerLight', 'ViT', 'SGFormer',
+    'FAMILIES', 'PyramidBackbone', 'IsotropicBackbone', 'Stage', 'register_backbone', 'UniFormer', 'UniFormerLight', 'ViT', 'SGFormer',
     'SimplePyramidNeck'
 ]

@@ -1,38 +1,35 @@
-"""What every pyramid backbone of the project shares, whatever its blocks.
+"""The contract every backbone family fulfils, and what the base derives from it.
 
-:class:`PyramidBackbone` resolves and validates the options users set in configs (arch zoo, ``out_indices``,
-``frozen_stages``, ``norm_eval``, ``with_cp``, the attention mode as one window size per block), checks the input,
-loads Pretrained checkpoints through a per-family converter with a loud report, says which registered family and
-arch a mismatching checkpoint fits, and gives ``get_layer_depth`` (layer-wise lr decay) and ``feature_info``.
+A family declares its network once, as data: the members of its stem and a :class:`Stage` per stage (depth,
+channels, stride, the members before and after its blocks, the norm of its output if any). From that declaration
+:class:`PyramidBackbone` derives everything a toolbox and a user touch: the validated options (arch zoo,
+``out_indices``, ``frozen_stages``, ``norm_eval``, ``with_cp``, the attention mode as one window size per block),
+freezing, layer ids for layer-wise lr decay, ``feature_info``, the output norms (built from ``out_norm_cfg`` for the
+requested stages only, applied in the map's own layout), the input check and the forward loop; loading through
+the family's converter comes from :class:`~backbones.state_dicts.StateDictAdapter`.
 
-A family subclasses it and writes only its blocks, its zoo, its converter and its layer-id rule:
-
-- ``arch_zoo`` / ``arch_required`` / ``arch_defaults`` and optionally ``check_arch``;
-- ``make_embed(stage, in_dim, dim)`` and ``make_block(stage, index, drop_path)``; the standard layout is built by
-  :meth:`PyramidBackbone.build_pyramid` as ``patch_embed{i}``, ``blocks{i}`` and ``norm{i}`` (one output norm per
-  requested stage), the mmdet / mmpretrain and official UniFormer naming;
-- ``convert_checkpoint(state_dict)``: official weights -> this module's names (pure, idempotent);
-- ``describe_state_dict`` / ``describe_arch``: the shape-visible arch of a checkpoint, for fit hints;
-- ``layer_id(name)`` when its parameters are not all in the standard layout.
-
-It is registered with :func:`register_backbone`, which puts it in mmengine's root ``MODELS`` (so mmdet, mmseg and
-mmpose configs resolve ``type=...``) and in :data:`FAMILIES`, the registry the checkpoint hints search.
+A family file is its blocks, its zoo, its declaration (or the standard layout: ``patch_embed{i}``, ``blocks{i}``,
+``norm{i}``, built by :meth:`PyramidBackbone.build_pyramid`) and its converter; plain single-grid transformers
+subclass :class:`~backbones.models.isotropic.IsotropicBackbone` instead. ``docs/adding-a-family.md`` walks through it.
+Families are registered with :func:`register_backbone`, which puts them in mmengine's root ``MODELS`` (so mmdet,
+mmseg and mmpose configs resolve ``type=...``) and in :data:`FAMILIES`, the registry the checkpoint hints and the
+conformance tests go through.
 """
 import contextlib
 import copy
 import numbers
-import os.path as osp
+from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Sequence, Tuple, Type, Union
 
 import torch
 import torch.nn as nn
 import torch.utils.checkpoint as cp
-from mmengine.logging import MMLogger
+from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 from mmengine.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ..checkpoint import extract_state_dict, load_checkpoint_file
+from ..state_dicts import StateDictAdapter
 
 ATTN_MODES = ('global', 'window', 'hybrid')
 FAMILIES: Dict[str, Type['PyramidBackbone']] = {}
@@ -43,6 +40,66 @@ def register_backbone(cls: Type['PyramidBackbone']) -> Type['PyramidBackbone']:
     MODELS.register_module(module=cls)
     FAMILIES[cls.__name__] = cls
     return cls
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage as the base sees it. Member names are attribute paths of the backbone (modules or parameters);
+    a member the instance does not have (an optional token) is skipped.
+
+    Attributes:
+        depth (int): Blocks in the stage.
+        channels (int): Channels of its output map.
+        stride (int): Stride of its output map.
+        blocks (str): The ``nn.ModuleList`` of its blocks (``'blocks3'``).
+        embed (tuple[str]): Members before the blocks (its downsampling, tokens that join there): they freeze with
+            the stage and share the layer id of its first block.
+        tail (tuple[str]): Members after the blocks, on the network's path (a norm that feeds the next stage): they
+            freeze with the stage and share the layer id of its last block.
+        out_norm (str, optional): Name of the norm of the stage's output, built from ``out_norm_cfg`` only when the
+            stage is requested (a classifier has none); None when the output is taken as the stage gives it.
+    """
+    depth: int
+    channels: int
+    stride: int
+    blocks: str
+    embed: Tuple[str, ...] = ()
+    tail: Tuple[str, ...] = ()
+    out_norm: Optional[str] = None
+
+    @property
+    def after_blocks(self) -> Tuple[str, ...]:
+        return self.tail + ((self.out_norm, ) if self.out_norm else ())
+
+
+def resolve_indices(value: Union[int, Sequence[int]], n: int, unit: str) -> Tuple[int, ...]:
+    """Sorted, deduplicated indices of ``n`` units (stages or blocks) from an int or a sequence of ints, negatives
+    counting from the end; anything else (a string read digit by digit, a bool, a float) is refused."""
+
+    def is_int(i):  # bool is an int to Python, a mistake here
+        return isinstance(i, numbers.Integral) and not isinstance(i, bool)
+
+    indices = [value] if is_int(value) else value
+    if isinstance(indices, str) or not isinstance(indices, Sequence) or not all(is_int(i) for i in indices):
+        raise TypeError(f'out_indices must be an int or a list / tuple of ints ({unit} indices 0..{n - 1}, '
+                        f'negative from the end), got {value!r}')
+    out = tuple(sorted(set(i % n if -n <= i < 0 else i for i in indices)))
+    if not out or out[0] < 0 or out[-1] >= n:
+        raise ValueError(f'out_indices must be a non-empty subset of 0..{n - 1} ({unit}s), got {value}')
+    return out
+
+
+def is_member(name: str, members: Sequence[str]) -> bool:
+    """Whether the parameter ``name`` belongs to one of ``members`` (attribute paths)."""
+    return any(name == m or name.startswith(m + '.') for m in members)
+
+
+def apply_channel_norm(norm: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``norm`` over the channels of an NCHW map, in the layout it works in: a LayerNorm over the last dimension
+    (``LN``) on the channels-last view, a BatchNorm / GroupNorm / ``LN2d`` on the map as it is; contiguous NCHW."""
+    if type(norm) is nn.LayerNorm:
+        return norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2).contiguous()
+    return norm(x).contiguous()
 
 
 @contextlib.contextmanager
@@ -64,24 +121,27 @@ def _running_stats_frozen(module: nn.Module):
                 m.num_batches_tracked.copy_(count)
 
 
-class PyramidBackbone(BaseModule):
-    """Base of the backbones giving a feature pyramid (by default 4 stages, strides 4, 8, 16, 32).
+class PyramidBackbone(StateDictAdapter, BaseModule):
+    """Base of every backbone family: options, declaration-derived behaviour, forward loop, checkpoint loading.
 
     Args:
         arch (str | dict): A name of the family's ``arch_zoo`` or a dict with its ``arch_required`` keys (and any
             of ``arch_defaults``).
         attn_mode (str | list[list[int]]): ``'global'``; ``'window'`` (every block of the family's
-            ``window_stages`` attends in ``window_size`` windows); ``'hybrid'`` (as window, but every
-            ``hybrid_global_every``-th block of those stages stays global); or an explicit window size per block,
-            one list per stage (0 = global; only ``windowable_stages`` may have windows). Defaults to ``'global'``.
+            ``window_stages`` attends in ``window_size`` windows); ``'hybrid'`` (as window, but the blocks the
+            family's :meth:`hybrid_global` names stay global); or an explicit window size per block, one list per
+            stage (0 = global; only ``windowable_stages`` may have windows). Defaults to ``'global'``.
         window_size (int): Window side, in tokens of the windowed stage. Defaults to 14.
         in_channels (int): Input channels. Defaults to 3.
-        out_indices (int | Sequence[int]): Stages (0-based, negatives count from the end) whose normalized
-            output is returned. Defaults to all.
-        frozen_stages (int): -1 freezes nothing, 0 the stem, k the stem and stages 1..k.
+        out_indices (int | Sequence[int]): Stages (blocks for a family whose ``output_unit`` is ``'block'``;
+            0-based, negatives count from the end) whose output is returned. Defaults to all.
+        frozen_stages (int): -1 freezes nothing, 0 the stem, k the stem and stages (or blocks) 1..k.
         norm_eval (bool): Keep the BatchNorm layers in eval mode while training.
         with_cp (bool | Sequence[bool | int]): Gradient checkpointing; a bool for every block, or per stage a bool
             or the number of leading blocks to checkpoint (the official ``checkpoint_num``).
+        out_norm_cfg (dict, optional): Norm of each requested output, for families that declare output norms
+            (``dict(type='LN', eps=1e-6)``, ``dict(type='BN')``, ``dict(type='SyncBN')``) or None for none.
+            Defaults to the family's ``default_out_norm_cfg``.
         init_cfg (dict | list, optional): ``dict(type='Pretrained', checkpoint=..., prefix=None)`` loads an
             official or downstream checkpoint through the family's converter, after the family's own
             initialisation (``default_init_cfg``) of whatever it does not hold, and reports what did not fit.
@@ -90,11 +150,15 @@ class PyramidBackbone(BaseModule):
     arch_zoo: Dict[str, dict] = {}
     arch_required: Tuple[str, ...] = ('depths', 'embed_dims')
     arch_defaults: dict = {}
-    strides: Tuple[int, ...] = (4, 8, 16, 32)
+    strides: Tuple[int, ...] = (4, 8, 16, 32)  # of the standard layout's stages
     windowable_stages: Tuple[int, ...] = ()  # stages whose blocks can attend in windows
     window_stages: Tuple[int, ...] = ()  # the stages 'window' and 'hybrid' window
     hybrid_global_every: int = 4
+    freeze_unit = 'stage'  # what frozen_stages counts: 'stage' or 'block'
+    output_unit = 'stage'  # what out_indices index: 'stage' or 'block'
+    default_out_norm_cfg: Optional[dict] = dict(type='LN', eps=1e-6)
     default_init_cfg: Optional[List[dict]] = None
+    _default = object()
 
     def __init__(self,
                  arch: Union[str, dict],
@@ -105,27 +169,40 @@ class PyramidBackbone(BaseModule):
                  frozen_stages: int = -1,
                  norm_eval: bool = False,
                  with_cp: Union[bool, Sequence[Union[bool, int]]] = False,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None):
+                 init_cfg: Optional[Union[dict, List[dict]]] = None,
+                 out_norm_cfg: Optional[dict] = _default):
         cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg] if init_cfg else []
         # Pretrained checkpoints are loaded by load_pretrained (unwrapping, conversion, loud report)
         self.pretrained_cfgs = [c for c in cfgs if c.get('type') == 'Pretrained']
         super().__init__(init_cfg=[c for c in cfgs if c.get('type') != 'Pretrained'] or self.default_init_cfg)
         self.arch = self.resolve_arch(arch)
-        depths = self.stage_depths(self.arch)
-        self.num_stages = len(self.strides)
-        if len(depths) != self.num_stages:
-            raise ValueError(f'{type(self).__name__} has {self.num_stages} stages: depths needs {self.num_stages} '
-                             f'entries, got {depths}')
         self.in_channels = in_channels
+        self.out_norm_cfg = copy.deepcopy(self.default_out_norm_cfg if out_norm_cfg is self._default
+                                          else out_norm_cfg)
+        self.stem_members, self.stages = self.declare_stages()
+        self.num_stages = len(self.stages)
+        depths = [s.depth for s in self.stages]
         self.attn_mode, self.window_size = attn_mode, window_size
         self.window_sizes = self.resolve_window_sizes(depths, attn_mode, window_size)
-        self.out_indices = self._resolve_out_indices(out_indices)
+        units = self.num_stages if self.output_unit == 'stage' else sum(depths)
+        self.out_indices = resolve_indices(out_indices, units, self.output_unit)
         if not -1 <= frozen_stages <= self.num_freezable:
             raise ValueError(f'frozen_stages must be in -1..{self.num_freezable} (-1: none, 0: stem, k: stem + '
                              f'{self.freeze_unit}s 1..k), got {frozen_stages}')
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.cp_blocks = self._resolve_with_cp(with_cp, depths)
+
+    # ---- the declaration ------------------------------------------------------------------------
+    def declare_stages(self) -> Tuple[Tuple[str, ...], List[Stage]]:
+        """The stem's members and the stages. The standard layout: ``patch_embed1`` is the stem; stage ``i``
+        is ``patch_embed{i}`` (i > 1), ``blocks{i}`` and the output norm ``norm{i}``, at :attr:`strides` with
+        ``arch['embed_dims']`` channels. Families with more members extend it (``dataclasses.replace``)."""
+        depths, dims = self.stage_depths(self.arch), self.arch['embed_dims']
+        stages = [Stage(depth=d, channels=c, stride=s, blocks=f'blocks{i + 1}',
+                        embed=(f'patch_embed{i + 1}', ) if i else (), out_norm=f'norm{i + 1}')
+                  for i, (d, c, s) in enumerate(zip(depths, dims, self.strides))]
+        return ('patch_embed1', ), stages
 
     # ---- build-time resolution of the options ---------------------------------------------------
     @classmethod
@@ -153,7 +230,11 @@ class PyramidBackbone(BaseModule):
     @classmethod
     def stage_depths(cls, arch: dict) -> List[int]:
         """Blocks per stage of resolved arch settings."""
-        return list(arch['depths'])
+        depths = list(arch['depths'])
+        if len(depths) != len(cls.strides):
+            raise ValueError(f'{cls.__name__} has {len(cls.strides)} stages: depths needs {len(cls.strides)} '
+                             f'entries, got {depths}')
+        return depths
 
     @classmethod
     def hybrid_global(cls, index: int, depth: int) -> bool:
@@ -195,36 +276,21 @@ class PyramidBackbone(BaseModule):
 
         return [[size(i, j) for j in range(d)] for i, d in enumerate(depths)]
 
-    def _resolve_out_indices(self, out_indices: Union[int, Sequence[int]]) -> Tuple[int, ...]:
-        n = self.num_stages
-
-        def is_int(i):  # bool is an int to Python, a mistake here
-            return isinstance(i, numbers.Integral) and not isinstance(i, bool)
-
-        indices = [out_indices] if is_int(out_indices) else out_indices
-        if isinstance(indices, str) or not isinstance(indices, Sequence) or not all(is_int(i) for i in indices):
-            raise TypeError(f'out_indices must be an int or a list / tuple of ints (stage indices 0..{n - 1}, '
-                            f'negative from the end), got {out_indices!r}')
-        out = tuple(sorted(set(i % n if -n <= i < 0 else i for i in indices)))
-        if not out or out[0] < 0 or out[-1] >= n:
-            raise ValueError(f'out_indices must be a non-empty subset of 0..{n - 1}, got {out_indices}')
-        return out
-
     @staticmethod
     def _resolve_with_cp(with_cp, depths: Sequence[int]) -> List[int]:
         """Number of leading blocks checkpointed in each stage."""
         if isinstance(with_cp, bool):
             return [d if with_cp else 0 for d in depths]
-        if len(with_cp) != len(depths):
-            raise ValueError(f'with_cp must be a bool or {len(depths)} entries (one per stage), got {with_cp}')
+        if isinstance(with_cp, str) or not isinstance(with_cp, Sequence) or len(with_cp) != len(depths):
+            raise ValueError(f'with_cp must be a bool or {len(depths)} entries (one per stage), got {with_cp!r}')
         out = []
         for i, (c, d) in enumerate(zip(with_cp, depths)):
             if isinstance(c, bool):
                 out.append(d if c else 0)
-            elif 0 <= int(c) <= d:
+            elif isinstance(c, numbers.Integral) and 0 <= c <= d:
                 out.append(int(c))
             else:
-                raise ValueError(f'with_cp[{i}] = {c}: stage {i + 1} has {d} blocks; give 0..{d} or True')
+                raise ValueError(f'with_cp[{i}] = {c!r}: stage {i + 1} has {d} blocks; give 0..{d} or True')
         return out
 
     # ---- the standard layout: patch_embed{i}, blocks{i}, norm{i} ---------------------------------
@@ -236,34 +302,56 @@ class PyramidBackbone(BaseModule):
         """Block ``index`` of ``stage`` (0-based), with its stochastic-depth rate."""
         raise NotImplementedError
 
-    def make_out_norm(self, stage: int, dim: int) -> nn.Module:
-        """The norm of a requested output, applied over channels."""
-        return nn.LayerNorm(dim, eps=1e-6)
+    def make_tail(self, stage: int) -> Dict[str, nn.Module]:
+        """Modules after the blocks of ``stage``, on the path (the declaration's ``tail``), by name."""
+        return {}
 
     def build_pyramid(self, drop_path_rate: float = 0.) -> None:
-        """Build every stage (stochastic depth rising linearly over all blocks), then apply ``frozen_stages``."""
-        depths, dims = self.arch['depths'], self.arch['embed_dims']
+        """Build the standard layout (stochastic depth rising linearly over all blocks): per stage its embedding,
+        blocks, tail and, when requested, output norm; then apply ``frozen_stages``."""
+        depths = [s.depth for s in self.stages]
         dpr = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
-        in_dims = [self.in_channels] + list(dims[:-1])
-        for i in range(self.num_stages):
-            setattr(self, f'patch_embed{i + 1}', self.make_embed(i, in_dims[i], dims[i]))
+        in_dims = [self.in_channels] + [s.channels for s in self.stages[:-1]]
+        for i, stage in enumerate(self.stages):
+            setattr(self, f'patch_embed{i + 1}', self.make_embed(i, in_dims[i], stage.channels))
             first = sum(depths[:i])
-            setattr(self, f'blocks{i + 1}', nn.ModuleList(self.make_block(i, j, dpr[first + j])
-                                                          for j in range(depths[i])))
+            setattr(self, stage.blocks, nn.ModuleList(self.make_block(i, j, dpr[first + j])
+                                                      for j in range(stage.depth)))
+            for name, module in self.make_tail(i).items():
+                setattr(self, name, module)
             if i in self.out_indices:
-                setattr(self, f'norm{i + 1}', self.make_out_norm(i, dims[i]))
+                self.build_out_norm(stage)
         self._freeze_stages()
+
+    def build_out_norm(self, stage: Stage) -> None:
+        """The output norm of a requested stage, from ``out_norm_cfg`` (none when that is None)."""
+        if stage.out_norm and self.out_norm_cfg is not None:
+            setattr(self, stage.out_norm, build_norm_layer(self.out_norm_cfg, stage.channels)[1])
+
+    def requested_out_norms(self) -> List[str]:
+        """Names of the output norms of the requested stages (modules only a dense backbone has)."""
+        return [self.stages[i].out_norm for i in self.out_indices
+                if self.output_unit == 'stage' and self.stages[i].out_norm]
+
+    def unrequested_out_norms(self) -> List[str]:
+        """Names of declared output norms this instance does not build (dropped from checkpoints on load)."""
+        requested = set(self.requested_out_norms()) if self.out_norm_cfg is not None else set()
+        return [s.out_norm for s in self.stages if s.out_norm and s.out_norm not in requested]
 
     @property
     def feature_info(self) -> List[dict]:
-        """Channels and stride of each output, in order (timm's ``feature_info``)."""
-        return [dict(num_chs=self.arch['embed_dims'][i], reduction=self.strides[i], module=f'norm{i + 1}')
+        """Channels, stride and module of each output, in order (timm's ``feature_info``)."""
+        def module(s: Stage) -> str:
+            built = [m for m in s.after_blocks if hasattr(self, m)]
+            return built[-1] if built else s.blocks
+
+        return [dict(num_chs=self.stages[i].channels, reduction=self.stages[i].stride, module=module(self.stages[i]))
                 for i in self.out_indices]
 
     # ---- forward --------------------------------------------------------------------------------
     def min_input_side(self) -> int:
         """The smallest input side the requested outputs need."""
-        return self.strides[self.out_indices[-1]]
+        return max(f['reduction'] for f in self.feature_info)
 
     def check_input(self, x: torch.Tensor) -> None:
         """Refuse what the network cannot take, naming the expected form, instead of failing deep inside."""
@@ -292,19 +380,18 @@ class PyramidBackbone(BaseModule):
         self.check_input(x)
         x = self.prepare_input(x)
         outs, carry = [], {}
-        for i in range(self.num_stages):
+        for i in range(self.out_indices[-1] + 1):
             x = self.forward_stage(i, x, carry)
             if i in self.out_indices:
-                out = getattr(self, f'norm{i + 1}')(x.permute(0, 2, 3, 1))
-                outs.append(out.permute(0, 3, 1, 2).contiguous())
-            if i == self.out_indices[-1]:
-                break
+                norm = getattr(self, self.stages[i].out_norm or '', None)
+                outs.append(x.contiguous() if norm is None else apply_channel_norm(norm, x))
         return tuple(outs)
 
     def forward_stage(self, stage: int, x: torch.Tensor, carry: dict) -> torch.Tensor:
-        """Embedding and blocks of ``stage`` on ``x``; ``carry`` holds what a family passes from stage to stage."""
+        """Embedding and blocks of ``stage`` on an NCHW map, giving its NCHW output map; ``carry`` holds what a
+        family passes from stage to stage. This is the standard layout's."""
         x = getattr(self, f'patch_embed{stage + 1}')(x)
-        for j, block in enumerate(getattr(self, f'blocks{stage + 1}')):
+        for j, block in enumerate(getattr(self, self.stages[stage].blocks)):
             x = self.call_block(stage, j, block, x)
         return x
 
@@ -318,22 +405,28 @@ class PyramidBackbone(BaseModule):
         return block(*inputs)
 
     # ---- training behaviour ---------------------------------------------------------------------
-    freeze_unit = 'stage'
+    def freeze_units(self) -> List[Tuple[str, ...]]:
+        """The members ``frozen_stages = k`` freezes are those of units 0..k: unit 0 is the stem, then each stage
+        (``freeze_unit = 'stage'``) or each block, a stage's embedding with its first block and its tail with its
+        last (``'block'``)."""
+        units = [tuple(self.stem_members)]
+        for s in self.stages:
+            if self.freeze_unit == 'stage':
+                units.append(s.embed + (s.blocks, ) + s.after_blocks)
+                continue
+            for j in range(s.depth):
+                units.append((s.embed if j == 0 else ()) + (f'{s.blocks}.{j}', ) +
+                             (s.after_blocks if j == s.depth - 1 else ()))
+        return units
 
     @property
     def num_freezable(self) -> int:
         """The largest ``frozen_stages``."""
-        return self.num_stages
-
-    def stage_members(self, stage: int) -> List[str]:
-        """Attribute names (modules or parameters) of ``stage``: 0 is the stem, k the k-th stage."""
-        if stage == 0:
-            return ['patch_embed1']
-        return ([f'patch_embed{stage}'] if stage > 1 else []) + [f'blocks{stage}', f'norm{stage}']
+        return len(self.freeze_units()) - 1
 
     def _freeze_stages(self) -> None:
-        for stage in range(self.frozen_stages + 1):
-            for name in self.stage_members(stage):
+        for unit in self.freeze_units()[:self.frozen_stages + 1]:
+            for name in unit:
                 member = self
                 for part in name.split('.'):
                     member = getattr(member, part, None)
@@ -357,22 +450,23 @@ class PyramidBackbone(BaseModule):
     @property
     def num_layers(self) -> int:
         """Layer ids run 0 (stem) .. ``num_layers``; parameters outside the backbone get ``num_layers + 1``."""
-        return sum(self.stage_depths(self.arch))
+        return sum(s.depth for s in self.stages)
 
     def layer_id(self, name: str) -> Optional[int]:
-        """Layer id of a backbone parameter name (no prefix), in the standard layout: the stem is 0, block ``j`` of
-        the whole backbone ``j + 1``, a patch embedding the id of the first block after it and an output norm
-        the id of the last block before it. None for names outside the layout."""
-        depths = self.arch['depths']
-        parts = name.split('.')
-        for s in range(1, self.num_stages + 1):
-            before = sum(depths[:s - 1])
-            if parts[0] == f'patch_embed{s}':
-                return 0 if s == 1 else before + 1
-            if parts[0] == f'blocks{s}':
-                return before + int(parts[1]) + 1
-            if parts[0] == f'norm{s}':
-                return before + depths[s - 1]
+        """Layer id of a backbone parameter name (no prefix), from the declaration: the stem is 0, block ``j`` of
+        the whole backbone ``j + 1``, a stage's embedding the id of its first block and its tail and output norm
+        the id of its last block. None for names outside the declaration (they go with the neck)."""
+        if is_member(name, self.stem_members):
+            return 0
+        first = 0
+        for s in self.stages:
+            if is_member(name, s.embed):
+                return first + 1
+            if name.startswith(s.blocks + '.'):
+                return first + int(name[len(s.blocks) + 1:].split('.')[0]) + 1
+            if is_member(name, s.after_blocks):
+                return first + s.depth
+            first += s.depth
         return None
 
     def get_layer_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:
@@ -383,115 +477,10 @@ class PyramidBackbone(BaseModule):
         layer = self.layer_id(param_name[len(prefix):])
         return (max_id if layer is None else layer), max_id
 
-    # ---- checkpoints ----------------------------------------------------------------------------
-    @staticmethod
-    def convert_checkpoint(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """Official weights -> this module's names; pure and idempotent. The default keeps them as they are."""
-        return dict(state_dict)
-
-    @classmethod
-    def describe_state_dict(cls, state_dict: Dict[str, torch.Tensor]) -> Optional[dict]:
-        """The arch a converted state dict was saved from, as far as shapes tell, or None when it does not hold
-        a whole backbone of this family (then no fit check is made)."""
-        return None
-
-    @classmethod
-    def describe_arch(cls, arch: dict) -> dict:
-        """The shape-visible part of resolved arch settings, comparable with :meth:`describe_state_dict`."""
-        return {}
-
+    # ---- initialisation -------------------------------------------------------------------------
     def init_weights(self):
         """The family's own initialisation, then ``init_cfg``'s Pretrained checkpoint if any."""
         first_call = not self._is_init
         super().init_weights()
         for cfg in self.pretrained_cfgs if first_call else []:
             self.load_pretrained(cfg['checkpoint'], prefix=cfg.get('prefix'))
-
-    def load_pretrained(self, filename: str, prefix: Optional[str] = None) -> None:
-        """Load an official, converted or downstream checkpoint into this backbone and report what did not fit.
-
-        Unwraps ``state_dict`` / ``model`` / ``state_dict_ema``, a DDP ``module.`` prefix and ``backbone.`` (or
-        ``prefix``), converts with the family's converter, loads non-strictly, and logs missing and unexpected keys
-        as warnings; output norms the checkpoint lacks (ImageNet classifiers have none) are only noted.
-        """
-        name = type(self).__name__
-        logger = MMLogger.get_current_instance()
-        if '://' not in filename and not osp.exists(filename):
-            raise FileNotFoundError(
-                f'{name} pretrained checkpoint {filename} not found. Put the checkpoint there (the family\'s '
-                f'configs README says which file and where it is published), point model.backbone.init_cfg.checkpoint '
-                f'at it, or set model.backbone.init_cfg=None to start from scratch.')
-        ckpt = load_checkpoint_file(filename)
-        state_dict = self.convert_checkpoint(extract_state_dict(ckpt, prefix))
-        self.warn_if_arch_differs(ckpt, filename)
-        missing, unexpected = self.load_state_dict(state_dict, strict=False)
-        fresh = [k for k in missing if self.new_in_dense_use(k)]
-        missing = [k for k in missing if k not in fresh]
-        n_loaded = len(state_dict) - len(unexpected)
-        if n_loaded == 0:
-            raise ValueError(f'Nothing of {filename} fits this {name} ({len(unexpected)} unexpected keys, '
-                             f'e.g. {unexpected[:3]}); is it a {name} checkpoint?')
-        logger.info(f'{name}: loaded {n_loaded} tensors from {filename}')
-        if fresh:
-            logger.info(f'{name}: {len(fresh)} keys that ImageNet classifiers do not have (added for dense '
-                        f'prediction), initialised fresh: {sorted(fresh)}')
-        if missing:
-            logger.warning(f'{name}: {len(missing)} keys MISSING from {filename}, left at their '
-                           f'initialisation: {missing}')
-        if unexpected:
-            logger.warning(f'{name}: {len(unexpected)} UNEXPECTED keys in {filename}, ignored: {unexpected}')
-
-    def new_in_dense_use(self, key: str) -> bool:
-        """Whether a parameter is one this family adds for dense prediction (an ImageNet checkpoint cannot have
-        it): the output norms of the standard layout."""
-        return key.split('.')[0] in {f'norm{i + 1}' for i in self.out_indices}
-
-    def fit_state_dict(self, state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """Adapt a converted state dict to this instance's shapes (e.g. resize position tables); default as is."""
-        return state_dict
-
-    def warn_if_arch_differs(self, ckpt: dict, filename: str) -> None:
-        """What shapes cannot show (e.g. head_dim): warn when the arch recorded by tools/convert_checkpoint.py in
-        ``meta['arch']`` (or the older ``meta['uniformer_arch']``) disagrees with this model's."""
-        meta = ckpt.get('meta') or {}
-        recorded = meta.get('arch', meta.get('uniformer_arch'))
-        if not isinstance(recorded, dict):
-            return
-        ours = {k: self.arch[k] for k in recorded if k in self.arch}
-        if any(list(v) != list(recorded[k]) if isinstance(v, (list, tuple)) else v != recorded[k]
-               for k, v in ours.items()):
-            MMLogger.get_current_instance().warning(
-                f'{type(self).__name__}: {filename} was saved from arch {recorded}, but this model is {ours}. '
-                f'A different head_dim loads without error yet gives wrong features.')
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        """Accept official checkpoints as they are, whichever way they arrive (Pretrained, ``load_from``, resume,
-        ``load_state_dict``): convert them, drop the output norms of stages not in ``out_indices``, and fail
-        clearly, naming the registered family and arch that fit, when the checkpoint's arch differs."""
-        keys = [k for k in state_dict if k.startswith(prefix)]
-        own = {k[len(prefix):]: state_dict.pop(k) for k in keys}
-        unused_norms = tuple(f'norm{i + 1}.' for i in range(self.num_stages) if i not in self.out_indices)
-        converted = {k: v for k, v in self.convert_checkpoint(own).items() if not k.startswith(unused_norms)}
-        converted = self.fit_state_dict(converted)
-        state_dict.update({prefix + k: v for k, v in converted.items()})
-        found = self.describe_state_dict(converted)
-        if found is not None:
-            ours = self.describe_arch(self.arch)
-            if found != ours:
-                raise ValueError(f'The checkpoint does not fit {type(self).__name__} arch {ours}: it has {found}. '
-                                 f'{matching_archs_hint(own)}')
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-
-
-def matching_archs_hint(state_dict: Dict[str, torch.Tensor]) -> str:
-    """A sentence naming the zoo archs of every registered family that fit an official or converted state dict."""
-    fits = []
-    for name, family in FAMILIES.items():
-        found = family.describe_state_dict(family.convert_checkpoint(state_dict))
-        if found is None:
-            continue
-        names = [n for n, a in family.arch_zoo.items() if family.describe_arch(family.resolve_arch(a)) == found]
-        fits += [f'{name} arch={names}'] if names else []
-    if fits:
-        return f'It fits {", ".join(fits)} (what shapes cannot show, e.g. head_dim, is not checked).'
-    return 'No arch of the zoo fits it; pass arch as a dict matching the checkpoint.'

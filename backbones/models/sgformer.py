@@ -12,7 +12,8 @@ The network, stage by stage (``i`` = 1..4, strides 4, 8, 16, 32):
   between them, then a LayerNorm over the tokens; later stages start with a 1x1 -> depthwise 3x3 stride 2 -> 1x1
   downsampling (``GroupNorm(1, C)`` after each, GELU between);
 - a trainable absolute position embedding (``pos_embed``) is added after the stem; it is stored for the
-  ``pretrain_img_size`` grid (56x56 at 224) and resized (bicubic) to the actual stride-4 map in every forward;
+  grid of the Pretrained checkpoint (56x56 for the 224 ImageNet models) and resized (bicubic) to the actual
+  stride-4 map in every forward, once;
 - blocks: pre-norm attention and an MLP with a depthwise 3x3 convolution (added to its hidden activations before
   GELU). In stages whose ``sr_ratio`` is above 1 the blocks alternate:
 
@@ -71,21 +72,20 @@ map that is no multiple of the window is zero-padded to whole windows (unmasked,
 explicit per-block list may window any stage.
 """
 import math
+from dataclasses import replace
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn.bricks import DropPath
-from mmengine.logging import MMLogger
-from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 
 from ..layers import Mlp, resize_pos_embed, window_partition, window_unpartition
-from .base import PyramidBackbone, matching_archs_hint, register_backbone
+from ..state_dicts import count_blocks, fit_pos_embed
+from .base import PyramidBackbone, register_backbone
 
 # what only the ImageNet classifiers have
-CLASSIFIER_KEYS = ('head.', )
 # the official code's input granularity: every side a multiple of this
 SIDE_MULTIPLE = 224
 WINDOW = 7
@@ -432,8 +432,10 @@ class SGFormer(PyramidBackbone):
             ``depths``, ``embed_dims``, ``num_heads`` and optionally ``sr_ratios`` ([8, 4, 2, 1]) and ``mlp_ratio``
             (4). ``sr_ratio`` of stage ``i`` (0-based) must be 1, 2, 4 or 8 and divide ``56 / 2**i``; stages with
             ``sr_ratio`` above 1 need an even number of heads. Defaults to ``'s'``.
-        pretrain_img_size (int): Square input size the ``pos_embed`` table is stored for (its grid is a quarter of
-            it). Checkpoints with another square grid are resized on load (bicubic). Defaults to 224.
+        pretrain_img_size (int, optional): Square input size the ``pos_embed`` table is stored for (its grid is a
+            quarter of it). None: the grid of the Pretrained checkpoint in ``init_cfg`` (read at build time, so a
+            table trained at 448 is resized once, from 112x112 to the map), else 224. Checkpoints loaded later with
+            another square grid are resized on load (bicubic). Defaults to None.
         attn_mode (str | list[list[int]]): ``'global'`` (published), ``'window'`` or ``'hybrid'`` (stage 3 in
             ``window_size`` windows; hybrid keeps every 4th block of it global), or a window side per block (0 =
             global), one list per stage, in that stage's tokens. Switchable at test time. Defaults to ``'global'``.
@@ -468,10 +470,11 @@ class SGFormer(PyramidBackbone):
     hybrid_global_every = 4  # 'hybrid': blocks 4, 8, ... (self-guided ones) of stage 3 stay global
     arch_defaults = dict(sr_ratios=[8, 4, 2, 1], mlp_ratio=4.)
     default_init_cfg = None  # the official initialisation, in init_weights
+    classifier_keys = ('head.', )
 
     def __init__(self,
                  arch: Union[str, dict] = 's',
-                 pretrain_img_size: int = 224,
+                 pretrain_img_size: Optional[int] = None,
                  attn_mode: Union[str, Sequence[Sequence[int]]] = 'global',
                  window_size: int = 14,
                  in_channels: int = 3,
@@ -488,23 +491,16 @@ class SGFormer(PyramidBackbone):
                  init_cfg: Optional[Union[dict, List[dict]]] = None):
         super().__init__(arch, attn_mode, window_size, in_channels, out_indices, frozen_stages, norm_eval, with_cp,
                          init_cfg)
-        if pretrain_img_size % 4:
-            raise ValueError(f'pretrain_img_size must be a multiple of 4, got {pretrain_img_size}')
-        self.pos_grid = (pretrain_img_size // 4, ) * 2
+        if pretrain_img_size is None:
+            self.pos_grid = self.pretrained_pos_grid(default=(SIDE_MULTIPLE // 4, ) * 2)
+        elif isinstance(pretrain_img_size, int) and pretrain_img_size > 0 and pretrain_img_size % 4 == 0:
+            self.pos_grid = (pretrain_img_size // 4, ) * 2
+        else:
+            raise ValueError(f'pretrain_img_size must be a positive multiple of 4 (or None), got {pretrain_img_size!r}')
         self.attn_cfg = dict(qkv_bias=qkv_bias, qk_scale=qk_scale, attn_drop=attn_drop_rate, proj_drop=drop_rate)
         self.drop_rate, self.fused_attn = drop_rate, fused_attn
-        self.num_features = list(self.arch['embed_dims'])
-        depths, dims = self.arch['depths'], self.arch['embed_dims']
-        dpr = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
-        in_dims = [in_channels] + list(dims[:-1])
-        for i in range(self.num_stages):
-            setattr(self, f'patch_embed{i + 1}', self.make_embed(i, in_dims[i], dims[i]))
-            first = sum(depths[:i])
-            setattr(self, f'blocks{i + 1}', nn.ModuleList(self.make_block(i, j, dpr[first + j])
-                                                          for j in range(depths[i])))
-            # every stage norm: each is on the path of the next stage, and official checkpoints hold them all
-            setattr(self, f'norm{i + 1}', nn.LayerNorm(dims[i], eps=1e-6))
-        self.pos_embed = nn.Parameter(torch.zeros(1, self.pos_grid[0] * self.pos_grid[1], dims[0]))
+        self.build_pyramid(drop_path_rate)
+        self.pos_embed = nn.Parameter(torch.zeros(1, self.pos_grid[0] * self.pos_grid[1], self.stages[0].channels))
         self._freeze_stages()
 
     @classmethod
@@ -541,33 +537,27 @@ class SGFormer(PyramidBackbone):
             attn = SelfGuidedAttention(dim, heads, sr, fused_attn=self.fused_attn, **self.attn_cfg)
         return SGBlock(attn, dim, self.arch['mlp_ratio'], self.drop_rate, drop_path, self.window_sizes[stage][index])
 
+    def declare_stages(self):
+        """The standard layout, with ``pos_embed`` in the stem and each stage's norm on the path (it feeds the next
+        stage, and official checkpoints hold them all): the stage outputs are taken after it, with no norm of
+        their own."""
+        stem, stages = super().declare_stages()
+        return stem + ('pos_embed', ), [replace(s, tail=(s.out_norm, ), out_norm=None) for s in stages]
+
+    def make_tail(self, stage: int) -> Dict[str, nn.Module]:
+        return {f'norm{stage + 1}': nn.LayerNorm(self.stages[stage].channels, eps=1e-6)}
+
     # ---- forward ----------------------------------------------------------------------------------
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        self.check_input(x)
-        outs = []
-        for i in range(self.num_stages):
-            x, hw = getattr(self, f'patch_embed{i + 1}')(x)
-            if i == 0:
-                x = x + resize_pos_embed(self.pos_embed, self.pos_grid, hw, 0)
-            significance = None  # each stage starts afresh
-            for j, block in enumerate(getattr(self, f'blocks{i + 1}')):
-                x, significance = self.call_block(i, j, block, x, hw, significance)
-            x = tokens_to_map(getattr(self, f'norm{i + 1}')(x), hw)
-            if i in self.out_indices:
-                outs.append(x.contiguous())
-            if i == self.out_indices[-1]:
-                break
-        return tuple(outs)
+    def forward_stage(self, stage: int, x: torch.Tensor, carry: dict) -> torch.Tensor:
+        x, hw = getattr(self, f'patch_embed{stage + 1}')(x)
+        if stage == 0:
+            x = x + resize_pos_embed(self.pos_embed, self.pos_grid, hw, 0)
+        significance = None  # each stage starts afresh
+        for j, block in enumerate(getattr(self, f'blocks{stage + 1}')):
+            x, significance = self.call_block(stage, j, block, x, hw, significance)
+        return tokens_to_map(getattr(self, f'norm{stage + 1}')(x), hw)
 
-    # ---- training behaviour -----------------------------------------------------------------------
-    def stage_members(self, stage: int) -> List[str]:
-        """0: the stem and ``pos_embed``; k: stage k's downsampling (k > 1), blocks and norm."""
-        return ['patch_embed1', 'pos_embed'] if stage == 0 else super().stage_members(stage)
-
-    def layer_id(self, name: str) -> Optional[int]:
-        """The standard layout's ids; ``pos_embed`` goes with the stem (0)."""
-        return 0 if name.split('.')[0] == 'pos_embed' else super().layer_id(name)
-
+    # ---- initialisation ---------------------------------------------------------------------------
     def init_weights(self):
         """The official initialisation (truncated-normal linear layers, fan-out normal convolutions, unit norms,
         the sine-cosine ``pos_embed``), then ``init_cfg``'s."""
@@ -602,49 +592,19 @@ class SGFormer(PyramidBackbone):
             out[k] = v
         return out
 
-    def fit_state_dict(self, state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """Drop the classifier with a note; resize a square ``pos_embed`` of another grid (bicubic)."""
-        sd, notes = dict(state_dict), []
-        dropped = sorted(k for k in sd if k.startswith(CLASSIFIER_KEYS))
-        for k in dropped:
-            del sd[k]
-        if dropped:
-            notes.append(f'not used by this backbone (classifier): {dropped}')
-        pos = sd.get('pos_embed')
-        own = self.pos_grid[0] * self.pos_grid[1]
-        if pos is not None and pos.dim() == 3 and pos.shape[1] != own:
-            side = math.isqrt(pos.shape[1])
-            if side * side != pos.shape[1]:
-                raise ValueError(f'pos_embed of shape {tuple(pos.shape)} holds no square grid; give '
-                                 f'pretrain_img_size as the checkpoint\'s input size')
-            sd['pos_embed'] = resize_pos_embed(pos, (side, side), self.pos_grid, 0)
-            notes.append(f'pos_embed resized from a {side}x{side} to a {self.pos_grid[0]}x{self.pos_grid[1]} grid')
-        if notes:
-            MMLogger.get_current_instance().info(f'{type(self).__name__}: ' + '; '.join(notes))
-        return sd
-
-    def new_in_dense_use(self, key: str) -> bool:
-        """Nothing: the official classifiers hold every stage norm."""
-        return False
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        """As the base's, but every stage norm is kept (each is on the path of the next stage)."""
-        own = {k[len(prefix):]: state_dict.pop(k) for k in [k for k in state_dict if k.startswith(prefix)]}
-        converted = self.fit_state_dict(self.convert_checkpoint(own))
-        state_dict.update({prefix + k: v for k, v in converted.items()})
-        found = self.describe_state_dict(converted)
-        if found is not None and found != self.describe_arch(self.arch):
-            raise ValueError(f'The checkpoint does not fit {type(self).__name__} arch '
-                             f'{self.describe_arch(self.arch)}: it has {found}. {matching_archs_hint(own)}')
-        BaseModule._load_from_state_dict(self, state_dict, prefix, *args, **kwargs)
+    def fit_state_dict(self, state_dict: Dict[str, torch.Tensor], notes: List[str]) -> Dict[str, torch.Tensor]:
+        """A square ``pos_embed`` of another grid resized to this instance's (bicubic)."""
+        if state_dict.get('pos_embed') is not None:
+            state_dict = dict(state_dict, pos_embed=fit_pos_embed(state_dict['pos_embed'], 0, 0, self.pos_grid,
+                                                                  notes=notes))
+        return state_dict
 
     @classmethod
     def describe_state_dict(cls, state_dict: Dict[str, torch.Tensor]) -> Optional[dict]:
         if 'patch_embed1.conv.0.c.weight' not in state_dict or not all(
                 f'blocks{s}.0.norm1.weight' in state_dict for s in range(1, 5)):
             return None
-        depths = [1 + max(int(k.split('.')[1]) for k in state_dict if k.startswith(f'blocks{s}.'))
-                  for s in range(1, 5)]
+        depths = [count_blocks(state_dict, f'blocks{s}') for s in range(1, 5)]
         dims = [int(state_dict[f'blocks{s}.0.norm1.weight'].shape[0]) for s in range(1, 5)]
         srs = [int(state_dict[f'blocks{s}.0.attn.sr.weight'].shape[-1]) if f'blocks{s}.0.attn.sr.weight' in
                state_dict else 1 for s in range(1, 5)]

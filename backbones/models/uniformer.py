@@ -14,10 +14,8 @@ from mmcv.cnn.bricks import DropPath
 
 from ..layers import (Attention, ConvEmbed, Mlp, PatchEmbed, is_channels_last, nhwc_to_nchw, norm_then_pointwise,
                       residual_add, window_partition, window_unpartition)
+from ..state_dicts import count_blocks
 from .base import PyramidBackbone, register_backbone
-
-# what only the ImageNet classifiers have
-CLASSIFIER_KEYS = ('head.', 'norm.', 'pre_logits.')
 
 
 class ConvBlock(nn.Module):
@@ -104,8 +102,6 @@ class AttentionBlock(nn.Module):
         return nhwc_to_nchw(x, channels_last)
 
 
-
-
 @register_backbone
 class UniFormer(PyramidBackbone):
     """UniFormer backbone giving a feature pyramid (strides 4, 8, 16, 32).
@@ -135,6 +131,8 @@ class UniFormer(PyramidBackbone):
             BatchNorms into the 1x1 convolutions after them. Same results up to float rounding; outputs are
             contiguous NCHW either way. False keeps the official layout and op order (with ``fused_attn=False``,
             the official rounding bit for bit). Defaults to True.
+        out_norm_cfg (dict, optional): Norm of each requested output (``LN`` as the official dense models,
+            ``BN`` / ``SyncBN``, or None). Defaults to ``dict(type='LN', eps=1e-6)``.
     """
 
     arch_zoo: Dict[str, dict] = {
@@ -149,6 +147,8 @@ class UniFormer(PyramidBackbone):
     windowable_stages = (2, 3)
     window_stages = (2, )
     hybrid_global_every = 4
+    classifier_keys = ('head.', 'norm.', 'pre_logits.')  # what only the ImageNet classifiers have
+    legacy_arch_meta_keys = ('uniformer_arch', )  # where the first conversions recorded the arch
     default_init_cfg = [
         dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
         dict(type='Constant', layer='LayerNorm', val=1., bias=0.)
@@ -171,14 +171,14 @@ class UniFormer(PyramidBackbone):
                  qk_scale: Optional[float] = None,
                  fused_attn: bool = True,
                  optimized: bool = True,
+                 out_norm_cfg: Optional[dict] = dict(type='LN', eps=1e-6),
                  init_cfg: Optional[Union[dict, List[dict]]] = None):
         super().__init__(arch, attn_mode, window_size, in_channels, out_indices, frozen_stages, norm_eval, with_cp,
-                         init_cfg)
+                         init_cfg, out_norm_cfg)
         self.optimized = optimized
         self.norm_cfg = norm_cfg
         self.block_cfg = dict(drop=drop_rate, attn_drop=attn_drop_rate, qkv_bias=qkv_bias, qk_scale=qk_scale,
                               fused_attn=fused_attn)
-        self.num_features = list(self.arch['embed_dims'])
         self.build_pyramid(drop_path_rate)
 
     @classmethod
@@ -205,15 +205,6 @@ class UniFormer(PyramidBackbone):
     def prepare_input(self, x: torch.Tensor) -> torch.Tensor:
         return x.contiguous(memory_format=torch.channels_last) if self.optimized else x
 
-    @staticmethod
-    def convert_checkpoint(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """Official UniFormer backbone weights -> this backbone's (idempotent, pure).
-
-        The official module names are kept, so conversion only drops the classification-only keys of the
-        ImageNet checkpoints (``head.*``, the final ``norm.*``, ``pre_logits.*``).
-        """
-        return {k: v for k, v in state_dict.items() if not k.startswith(CLASSIFIER_KEYS)}
-
     @classmethod
     def describe_state_dict(cls, state_dict: Dict[str, torch.Tensor]) -> Optional[dict]:
         return describe_uniformer_state_dict(state_dict)
@@ -228,7 +219,7 @@ def describe_uniformer_state_dict(state_dict: Dict[str, torch.Tensor]) -> Option
     head_dim), or None when it does not hold a whole backbone."""
     if not all(f'blocks{s}.0.pos_embed.weight' in state_dict for s in range(1, 5)):
         return None
-    depths = [1 + max(int(k.split('.')[1]) for k in state_dict if k.startswith(f'blocks{s}.')) for s in range(1, 5)]
+    depths = [count_blocks(state_dict, f'blocks{s}') for s in range(1, 5)]
     dims = [int(state_dict[f'blocks{s}.0.pos_embed.weight'].shape[0]) for s in range(1, 5)]
     return dict(depths=depths, embed_dims=dims, conv_stem='patch_embed1.proj.0.weight' in state_dict,
                 layer_scale='blocks3.0.gamma_1' in state_dict, cls_token='cls_token' in state_dict)

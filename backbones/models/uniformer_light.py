@@ -7,6 +7,7 @@ attends over the best ``prune_ratio`` of them plus one token merging the rest, a
 update back to the pruned ones. The scores travel from block to block as arguments; the official code keeps
 them in module-level globals.
 """
+from dataclasses import replace
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -118,7 +119,8 @@ class UniFormerLight(PyramidBackbone):
     arch_required = ('depths', 'embed_dims', 'head_dim', 'prune_ratio', 'trade_off')
     arch_defaults = dict(conv_stem=True, layer_scale=None, mlp_ratio=3.)
     default_init_cfg = UniFormer.default_init_cfg
-    classifier_keys = ('head.', 'head_cls.', 'norm.', 'norm_cls.')
+    classifier_keys = ('head.', 'head_cls.', 'norm.', 'norm_cls.')  # the two ImageNet heads and their norms
+    legacy_arch_meta_keys = UniFormer.legacy_arch_meta_keys
 
     def __init__(self,
                  arch: Union[str, dict] = 'xs',
@@ -135,13 +137,14 @@ class UniFormerLight(PyramidBackbone):
                  qkv_bias: bool = True,
                  qk_scale: Optional[float] = None,
                  fused_attn: bool = True,
+                 out_norm_cfg: Optional[dict] = dict(type='LN', eps=1e-6),
                  init_cfg: Optional[Union[dict, List[dict]]] = None):
-        super().__init__(arch, attn_mode, 14, in_channels, out_indices, frozen_stages, norm_eval, with_cp, init_cfg)
+        super().__init__(arch, attn_mode, 14, in_channels, out_indices, frozen_stages, norm_eval, with_cp, init_cfg,
+                         out_norm_cfg)
         self.norm_cfg = norm_cfg
         self.block_cfg = dict(drop=drop_rate, attn_drop=attn_drop_rate, qkv_bias=qkv_bias, qk_scale=qk_scale,
                               fused_attn=fused_attn)
         dims = self.arch['embed_dims']
-        self.num_features = list(dims)
         self.build_pyramid(drop_path_rate)
         # after the stages, as upstream (parameter order and the random initialisation follow it)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, dims[2]))
@@ -160,6 +163,13 @@ class UniFormerLight(PyramidBackbone):
             raise ValueError('the first stage-3 block must have prune_ratio 1: it starts the token scores')
         if not arch['conv_stem']:
             raise ValueError('UniFormerLight has a conv stem (conv_stem=True)')
+
+    def declare_stages(self):
+        """The standard layout; the class token joins stage 3, its upsampling stage 4."""
+        stem, stages = super().declare_stages()
+        stages[2] = replace(stages[2], embed=stages[2].embed + ('cls_token', ))
+        stages[3] = replace(stages[3], embed=stages[3].embed + ('cls_upsample', ))
+        return stem, stages
 
     def make_embed(self, stage: int, in_dim: int, dim: int) -> nn.Module:
         if stage == 0:
@@ -191,26 +201,6 @@ class UniFormerLight(PyramidBackbone):
             cls_token, x, scores = self.call_block(stage, j, block, cls_token, x, scores)
         carry.update(cls_token=cls_token, scores=scores)
         return x
-
-    def stage_members(self, stage: int) -> List[str]:
-        """The class token belongs to stage 3, its upsampling to stage 4."""
-        extra = {3: ['cls_token'], 4: ['cls_upsample']}.get(stage, [])
-        return super().stage_members(stage) + extra
-
-    def layer_id(self, name: str) -> Optional[int]:
-        """As UniFormer's; the class token goes with the first stage-3 block, its upsampling with stage 4's."""
-        depths = self.arch['depths']
-        if name.split('.')[0] == 'cls_token':
-            return sum(depths[:2]) + 1
-        if name.split('.')[0] == 'cls_upsample':
-            return sum(depths[:3]) + 1
-        return super().layer_id(name)
-
-    @classmethod
-    def convert_checkpoint(cls, state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """Official UniFormer-XXS / XS weights -> this backbone's: the official names are kept; the two ImageNet
-        heads and their norms (``head``, ``head_cls``, ``norm``, ``norm_cls``) are dropped."""
-        return {k: v for k, v in state_dict.items() if not k.startswith(cls.classifier_keys)}
 
     @classmethod
     def describe_state_dict(cls, state_dict: Dict[str, torch.Tensor]) -> Optional[dict]:

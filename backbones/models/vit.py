@@ -17,19 +17,12 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmcv.cnn.bricks import DropPath
-from mmengine.logging import MMLogger
-from mmengine.model.weight_init import trunc_normal_
 
-from ..layers import (Attention, Mlp, residual_add, resize_decomposed_rel_pos, resize_pos_embed, window_partition,
-                      window_unpartition)
-from ..layers.norm import LayerNorm2d
-from .base import PyramidBackbone, register_backbone
-
-# what classifiers and MAE pretraining have and a dense backbone does not use
-UNUSED_KEYS = ('head.', 'head_dist.', 'fc_norm.', 'pre_logits.', 'decoder', 'mask_token')
-PYRAMID_SCALES = (4, 2, 1, 0.5)
+from ..layers import Attention, Mlp, residual_add, resize_decomposed_rel_pos, window_partition, window_unpartition
+from ..state_dicts import count_blocks
+from .base import register_backbone
+from .isotropic import PYRAMID_SCALES, IsotropicBackbone, grid_of
 
 
 class LayerScale(nn.Module):
@@ -108,27 +101,8 @@ class ViTStem(nn.Module):
         return self.proj(self.stem(x) if hasattr(self, 'stem') else x)
 
 
-def rescale_layer(scale: float, dim: int) -> nn.Module:
-    """ViTDet's simple-pyramid resampling of a stride-s map to stride ``s / scale``: 4 -> deconv, LN, GELU, deconv
-    (``dim / 4`` channels); 2 -> deconv (``dim / 2``); 1 -> as it is; 0.5 -> 2x2 max-pool."""
-    assert scale in PYRAMID_SCALES, scale
-    if scale == 4:
-        return nn.Sequential(
-            nn.ConvTranspose2d(dim, dim // 2, 2, 2), LayerNorm2d(dim // 2), nn.GELU(),
-            nn.ConvTranspose2d(dim // 2, dim // 4, 2, 2))
-    if scale == 2:
-        return nn.ConvTranspose2d(dim, dim // 2, 2, 2)
-    if scale == 1:
-        return nn.Identity()
-    return nn.MaxPool2d(2, 2)
-
-
-def rescaled_channels(scale: float, dim: int) -> int:
-    return {4: dim // 4, 2: dim // 2}.get(scale, dim)
-
-
 @register_backbone
-class ViT(PyramidBackbone):
+class ViT(IsotropicBackbone):
     """Plain Vision Transformer (ViT, DeiT, ViT_C) for dense prediction.
 
     Args:
@@ -139,33 +113,21 @@ class ViT(PyramidBackbone):
             to ``'deit-small'``.
         stem (str, optional): ``'patch'`` or ``'conv'`` (needs an arch with ``stem_channels``). None: ``'conv'``
             for archs with a conv stem, else ``'patch'``.
-        pretrain_img_size (int | tuple): Input size the position embedding is stored for (224: a 14x14 grid at
-            patch 16). Checkpoints of another grid are resized on load; every forward resizes it to the actual
-            grid. Defaults to 224.
         img_size (int | tuple, optional): Input size the relative-position tables of global blocks are sized for
-            (ViTDet: 1024); other sizes resize them. Defaults to ``pretrain_img_size``.
-        attn_mode (str | list[int]): ``'global'``, ``'window'``, ``'hybrid'`` or one window size per block
-            (0 = global). Defaults to ``'global'``.
-        window_size (int): Window side in tokens (ViTDet: 14, the pretraining grid). Defaults to 14.
+            (ViTDet: 1024); other sizes resize them. Defaults to the position embedding's grid.
         rel_pos (bool): Decomposed relative position in every block, zero-initialised. Defaults to False.
         with_cls_token (bool): Run the checkpoint's class token (and ``with_dist_token``: the distillation token)
             through the blocks, as DeiT and mmseg's ViT do; global attention only. Prefix tokens are never part of
             the outputs. False drops them and their positions on load, as ViTDet. Defaults to False.
         with_dist_token (bool): Also the distillation token of distilled DeiT checkpoints. Defaults to False.
-        out_indices (int | Sequence[int]): Blocks (0-based, negatives from the end) whose maps are returned, or
-            the block the pyramid is built from. Defaults to -1.
-        pyramid (Sequence[float], optional): Scale factors of the simple pyramid built from the last block in
-            ``out_indices`` (4, 2, 1, 0.5: strides 4, 8, 16, 32 at patch 16); None returns the block maps.
-            Defaults to (4, 2, 1, 0.5).
-        final_norm (bool): Apply the checkpoint's final LayerNorm (``norm``) to the last block's output (timm's
-            ``forward_features``, mmseg's ``final_norm``). ViTDet does not. Defaults to False.
         patch_padding (int): Padding of the patch convolution (ViTPose: 2). Defaults to 0.
-        antialias_pos_embed (bool): Resize the position embedding with antialiasing, as timm's
-            ``dynamic_img_size``; False as detectron2, mmseg and mmpretrain. Defaults to False.
         drop_path_rate (float): Stochastic depth, rising linearly over the blocks. Defaults to 0.
-        frozen_stages (int): -1 nothing, 0 the stem, position embedding and prefix tokens, k those and blocks
-            1..k. Defaults to -1.
-        norm_eval, with_cp, in_channels, fused_attn, init_cfg: as :class:`PyramidBackbone` / UniFormer.
+        qkv_bias (bool): Biases of the qkv projection. Defaults to True.
+        fused_attn (bool): ``F.scaled_dot_product_attention`` (True) or the explicit math path. Defaults to True.
+        pretrain_img_size, attn_mode, window_size, in_channels, out_indices, pyramid, final_norm,
+        antialias_pos_embed, frozen_stages, norm_eval, with_cp, init_cfg: as
+            :class:`~backbones.models.isotropic.IsotropicBackbone`; ``'hybrid'`` keeps ViTDet's four evenly spaced
+            blocks global (2, 5, 8, 11 of 12).
     """
 
     arch_zoo: Dict[str, dict] = {
@@ -185,10 +147,8 @@ class ViT(PyramidBackbone):
     }
     arch_required = ('embed_dims', 'depth', 'num_heads')
     arch_defaults = dict(patch_size=16, mlp_ratio=4., layer_scale=None, stem_channels=None, stem_strides=None)
-    strides = (16, )  # one stage of blocks at the patch stride
-    windowable_stages = (0, )
-    window_stages = (0, )
-    freeze_unit = 'block'
+    # what classifiers and MAE pretraining have and a dense backbone does not use
+    classifier_keys = ('head.', 'head_dist.', 'fc_norm.', 'pre_logits.', 'decoder', 'mask_token')
     default_init_cfg = [
         dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
         dict(type='Constant', layer='LayerNorm', val=1., bias=0.)
@@ -197,7 +157,7 @@ class ViT(PyramidBackbone):
     def __init__(self,
                  arch: Union[str, dict] = 'deit-small',
                  stem: Optional[str] = None,
-                 pretrain_img_size: Union[int, Tuple[int, int]] = 224,
+                 pretrain_img_size: Optional[Union[int, Tuple[int, int]]] = None,
                  img_size: Optional[Union[int, Tuple[int, int]]] = None,
                  attn_mode: Union[str, Sequence[int]] = 'global',
                  window_size: int = 14,
@@ -206,7 +166,7 @@ class ViT(PyramidBackbone):
                  with_dist_token: bool = False,
                  in_channels: int = 3,
                  out_indices: Union[int, Sequence[int]] = -1,
-                 pyramid: Optional[Sequence[float]] = (4, 2, 1, 0.5),
+                 pyramid: Optional[Sequence[float]] = PYRAMID_SCALES,
                  final_norm: bool = False,
                  patch_padding: int = 0,
                  antialias_pos_embed: bool = False,
@@ -217,62 +177,25 @@ class ViT(PyramidBackbone):
                  with_cp: Union[bool, Sequence[Union[bool, int]]] = False,
                  fused_attn: bool = True,
                  init_cfg: Optional[Union[dict, List[dict]]] = None):
-        if not isinstance(attn_mode, str):  # one list per stage for the base: ViT has one stage of blocks
-            attn_mode = [list(attn_mode)]
-        self.pyramid_scales = tuple(pyramid) if pyramid else ()
-        super().__init__(arch, attn_mode, window_size, in_channels, out_indices, frozen_stages, norm_eval, with_cp,
-                         init_cfg)
-        a = self.arch
-        dim, depth, patch = a['embed_dims'], a['depth'], a['patch_size']
-        stem = stem or ('conv' if a['stem_channels'] else 'patch')
-        if stem not in ('patch', 'conv'):
-            raise ValueError(f"stem must be 'patch' or 'conv', got {stem!r}")
-        if stem == 'conv' and not a['stem_channels']:
-            raise ValueError('stem=\'conv\' needs an arch with stem_channels and stem_strides (the vitc-* archs, '
-                             'or a dict arch with them)')
-        self.stem, self.patch_size, self.embed_dims = stem, patch, dim
-        self.window_sizes = self.window_sizes[0]
         if with_dist_token and not with_cls_token:
             raise ValueError('with_dist_token needs with_cls_token=True (distilled DeiT runs both)')
-        if with_cls_token and any(self.window_sizes):
-            raise ValueError(f'window attention cannot take the class token: attn_mode={self.attn_mode!r} needs '
-                             f'with_cls_token=False (ViTDet drops it)')
         if with_cls_token and rel_pos:
             raise ValueError('rel_pos=True needs with_cls_token=False (relative position covers the token map only)')
-        self.num_prefix_tokens = int(with_cls_token) + int(with_dist_token)
-        self.final_norm, self.antialias_pos_embed = final_norm, antialias_pos_embed
-        for scale in self.pyramid_scales:
-            if scale not in PYRAMID_SCALES:
-                raise ValueError(f'pyramid scales must be among {PYRAMID_SCALES} (ViTDet\'s simple pyramid), got '
-                                 f'{scale}')
-            if (patch / scale) % 1:
-                raise ValueError(f'pyramid scale {scale} at patch {patch} gives stride {patch / scale}; use a '
-                                 f'patch size divisible by 4 (arch=dict(..., patch_size=16)) or pyramid=None')
-        if self.pyramid_scales and len(self.out_indices) != 1:
-            raise ValueError(f'the pyramid is built from one block; got out_indices={out_indices}. Give one block '
-                             f'or set pyramid=None to get the maps of several blocks')
+        prefix_tokens = ('cls_token', 'dist_token')[:int(with_cls_token) + int(with_dist_token)]
+        super().__init__(arch, pretrain_img_size, attn_mode, window_size, prefix_tokens, in_channels, out_indices,
+                         pyramid, final_norm, antialias_pos_embed, frozen_stages, norm_eval, with_cp, init_cfg)
+        stem = stem or ('conv' if self.arch['stem_channels'] else 'patch')
+        if stem not in ('patch', 'conv'):
+            raise ValueError(f"stem must be 'patch' or 'conv', got {stem!r}")
+        if stem == 'conv' and not self.arch['stem_channels']:
+            raise ValueError('stem=\'conv\' needs an arch with stem_channels and stem_strides (the vitc-* archs, '
+                             'or a dict arch with them)')
+        self.stem, self.patch_padding, self.rel_pos = stem, patch_padding, rel_pos
+        self.rel_grid = grid_of(img_size, 'img_size', self.patch_size) if img_size else self.pos_grid
+        self.qkv_bias, self.fused_attn = qkv_bias, fused_attn
+        self.build_grid(drop_path_rate)
 
-        self.pos_grid = _pair(pretrain_img_size, 'pretrain_img_size', patch)
-        rel_grid = _pair(img_size or pretrain_img_size, 'img_size', patch)
-        self.patch_embed = ViTStem(in_channels, dim, patch, patch_padding, a['stem_channels'] if stem == 'conv'
-                                   else None, a['stem_strides'])
-        if with_cls_token:
-            self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
-        if with_dist_token:
-            self.dist_token = nn.Parameter(torch.zeros(1, 1, dim))
-        self.pos_embed = nn.Parameter(torch.zeros(1, self.num_prefix_tokens + math.prod(self.pos_grid), dim))
-        dpr = torch.linspace(0, drop_path_rate, depth).tolist()
-        self.blocks = nn.ModuleList(
-            ViTBlock(dim, a['num_heads'], a['mlp_ratio'], qkv_bias, dpr[j], w,
-                     ((w, w) if w else rel_grid) if rel_pos else None, a['layer_scale'], fused_attn)
-            for j, w in enumerate(self.window_sizes))
-        if final_norm:
-            self.norm = nn.LayerNorm(dim, eps=1e-6)
-        if self.pyramid_scales:
-            self.simple_pyramid = nn.ModuleList(rescale_layer(s, dim) for s in self.pyramid_scales)
-        self._freeze_stages()
-
-    # ---- options --------------------------------------------------------------------------------
+    # ---- options and layers -----------------------------------------------------------------------
     @classmethod
     def check_arch(cls, arch: dict) -> None:
         if arch['embed_dims'] % arch['num_heads']:
@@ -288,111 +211,29 @@ class ViT(PyramidBackbone):
                                  f'{math.prod(arch["stem_strides"])}, not the patch size {arch["patch_size"]}')
 
     @classmethod
-    def stage_depths(cls, arch: dict) -> List[int]:
-        return [arch['depth']]
-
-    @classmethod
     def hybrid_global(cls, index: int, depth: int) -> bool:
         """ViTDet's four evenly spaced global blocks: 2, 5, 8, 11 of 12; 5, 11, 17, 23 of 24; 7, 15, 23, 31."""
         return index in {(k + 1) * depth // 4 - 1 for k in range(4)}
 
-    def _resolve_out_indices(self, out_indices: Union[int, Sequence[int]]) -> Tuple[int, ...]:
-        n = self.arch['depth']
-        indices = [out_indices] if isinstance(out_indices, int) else list(out_indices)
-        out = tuple(sorted({int(i) % n if -n <= int(i) < 0 else int(i) for i in indices}))
-        if not out or out[0] < 0 or out[-1] >= n:
-            raise ValueError(f'out_indices are blocks: a non-empty subset of 0..{n - 1} (or negatives), '
-                             f'got {out_indices}')
-        return out
+    def make_stem(self) -> nn.Module:
+        conv = self.stem == 'conv'
+        return ViTStem(self.in_channels, self.embed_dims, self.patch_size, self.patch_padding,
+                       self.arch['stem_channels'] if conv else None, self.arch['stem_strides'])
 
-    @property
-    def out_channels(self) -> List[int]:
-        """Channels of each output."""
-        if self.pyramid_scales:
-            return [rescaled_channels(s, self.embed_dims) for s in self.pyramid_scales]
-        return [self.embed_dims] * len(self.out_indices)
+    def make_block(self, index: int, window_size: int, drop_path: float) -> nn.Module:
+        w, a = window_size, self.arch
+        rel_pos_size = ((w, w) if w else self.rel_grid) if self.rel_pos else None
+        return ViTBlock(self.embed_dims, a['num_heads'], a['mlp_ratio'], self.qkv_bias, drop_path, w, rel_pos_size,
+                        a['layer_scale'], self.fused_attn)
 
-    @property
-    def out_strides(self) -> List[int]:
-        if self.pyramid_scales:
-            return [int(self.patch_size / s) for s in self.pyramid_scales]
-        return [self.patch_size] * len(self.out_indices)
-
-    @property
-    def feature_info(self) -> List[dict]:
-        modules = ([f'simple_pyramid.{i}' for i in range(len(self.pyramid_scales))] if self.pyramid_scales else
-                   [f'blocks.{i}' for i in self.out_indices])
-        return [dict(num_chs=c, reduction=s, module=m) for c, s, m in zip(self.out_channels, self.out_strides, modules)]
-
-    def min_input_side(self) -> int:
-        return max(self.out_strides)
-
-    # ---- forward --------------------------------------------------------------------------------
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        self.check_input(x)
-        p = self.patch_size
-        pad_h, pad_w = -x.shape[2] % p, -x.shape[3] % p
-        if pad_h or pad_w:  # to the patch multiple, as timm's dynamic_img_pad
-            x = F.pad(x, (0, pad_w, 0, pad_h))
-        x = self.patch_embed(x)
-        B, C, H, W = x.shape
-        x = x.flatten(2).transpose(1, 2)
-        prefix = [getattr(self, n).expand(B, -1, -1) for n in ('cls_token', 'dist_token') if hasattr(self, n)]
-        x = torch.cat(prefix + [x], dim=1) if prefix else x
-        # the position embedding first: the sum is then laid out (B, N, C) contiguous, as the blocks want it,
-        # not as the transposed view of the stem's output
-        x = self.resized_pos_embed((H, W)) + x
-        maps = []
-        for j, block in enumerate(self.blocks):
-            x = self.call_block(0, j, block, x, (H, W))
-            if j in self.out_indices:
-                y = self.norm(x) if self.final_norm and j == len(self.blocks) - 1 else x
-                maps.append(y[:, self.num_prefix_tokens:].transpose(1, 2).reshape(B, C, H, W).contiguous())
-            if j == self.out_indices[-1]:
-                break
-        if self.pyramid_scales:
-            return tuple(layer(maps[-1]) for layer in self.simple_pyramid)
-        return tuple(maps)
-
-    def resized_pos_embed(self, hw: Tuple[int, int]) -> torch.Tensor:
-        """The position embedding for an ``hw`` patch grid (prefix positions kept)."""
-        return resize_pos_embed(self.pos_embed, self.pos_grid, hw, self.num_prefix_tokens,
-                                antialias=self.antialias_pos_embed)
-
-    # ---- training behaviour ---------------------------------------------------------------------
-    @property
-    def num_freezable(self) -> int:
-        return self.arch['depth']
-
-    def stage_members(self, stage: int) -> List[str]:
-        """0: the stem, position embedding and prefix tokens; k: block k (1-based)."""
-        return ['patch_embed', 'pos_embed', 'cls_token', 'dist_token'] if stage == 0 else [f'blocks.{stage - 1}']
-
-    def layer_id(self, name: str) -> Optional[int]:
-        """ViTDet's / BEiT's layer ids: the stem, position embedding and tokens 0, block j ``j + 1``, the final
-        norm the last block's; the simple pyramid goes with the neck."""
-        top = name.split('.')[0]
-        if top in ('patch_embed', 'pos_embed', 'cls_token', 'dist_token'):
-            return 0
-        if top == 'blocks':
-            return int(name.split('.')[1]) + 1
-        if top == 'norm':
-            return self.arch['depth']
-        return None
-
-    def init_weights(self):
-        if not self._is_init:  # timm's initialisation of what the default init_cfg does not reach, pycls' stem's
-            trunc_normal_(self.pos_embed, std=.02)
-            for name in ('cls_token', 'dist_token'):
-                if hasattr(self, name):
-                    nn.init.normal_(getattr(self, name), std=1e-6)
-            if self.stem == 'conv':
-                for layer in self.patch_embed.stem:
-                    nn.init.normal_(layer.conv.weight, std=math.sqrt(2.0 / layer.conv.out_channels))
-                proj = self.patch_embed.proj
-                nn.init.normal_(proj.weight, std=math.sqrt(1.0 / proj.out_channels))
-                nn.init.zeros_(proj.bias)
-        super().init_weights()
+    def init_stem(self) -> None:
+        """pycls' initialisation of the conv stem."""
+        if self.stem == 'conv':
+            for layer in self.patch_embed.stem:
+                nn.init.normal_(layer.conv.weight, std=math.sqrt(2.0 / layer.conv.out_channels))
+            proj = self.patch_embed.proj
+            nn.init.normal_(proj.weight, std=math.sqrt(1.0 / proj.out_channels))
+            nn.init.zeros_(proj.bias)
 
     # ---- checkpoints ----------------------------------------------------------------------------
     @staticmethod
@@ -418,58 +259,19 @@ class ViT(PyramidBackbone):
             out[k] = v
         return out
 
-    def fit_state_dict(self, state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """Drop what this backbone does not run (classifier, MAE decoder, final norm, prefix tokens) with a note,
-        and resize the position embedding and relative-position tables to this instance's."""
-        notes, sd = [], dict(state_dict)
-        dropped = [k for k in sd if k.startswith(UNUSED_KEYS) or (k.startswith('norm.') and not self.final_norm)]
-        dropped += [k for k in ('cls_token', 'dist_token') if k in sd and not hasattr(self, k)]
-        for k in dropped:
-            del sd[k]
-        if dropped:
-            notes.append(f'not used by this backbone (classifier, MAE decoder, final norm with final_norm=False, '
-                         f'prefix tokens with with_cls_token=False): {sorted(dropped)}')
-        if 'pos_embed' in sd:
-            sd['pos_embed'] = self._fit_pos_embed(sd['pos_embed'], sum(k in state_dict
-                                                                        for k in ('cls_token', 'dist_token')), notes)
+    def fit_state_dict(self, state_dict: Dict[str, torch.Tensor], notes: List[str]) -> Dict[str, torch.Tensor]:
+        """As :class:`IsotropicBackbone`'s, and the relative-position tables resized to this instance's."""
+        sd = super().fit_state_dict(state_dict, notes)
         for k in [k for k in sd if k.endswith(('attn.rel_pos_h', 'attn.rel_pos_w'))]:
             target = self.state_dict().get(k)
             if target is not None and sd[k].shape != target.shape:
                 sd[k] = resize_decomposed_rel_pos(sd[k], target.shape[0])
                 notes.append(f'{k} resized to {target.shape[0]} rows')
-        if notes:
-            MMLogger.get_current_instance().info(f'{type(self).__name__}: ' + '; '.join(notes))
         return sd
-
-    def _fit_pos_embed(self, pos: torch.Tensor, ckpt_prefix: int, notes: List[str]) -> torch.Tensor:
-        """A checkpoint's ``(1, prefix + grid, C)`` position embedding as this model's: its prefix positions (zeros
-        for checkpoints with none, as timm's ``no_embed_class``) and grid (bicubic resize)."""
-        n = pos.shape[1]
-        own = math.prod(self.pos_grid)
-        # prefix positions: as many as the tokens (timm default) or none (no_embed_class); grid: ours or square
-        for prefix in (ckpt_prefix, 0):
-            grid = n - prefix
-            if grid == own:
-                src = self.pos_grid
-                break
-            if math.isqrt(grid)**2 == grid:
-                src = (math.isqrt(grid), ) * 2
-                break
-        else:
-            raise ValueError(f'pos_embed of shape {tuple(pos.shape)} holds no square grid after {ckpt_prefix} '
-                             f'prefix tokens; give pretrain_img_size as the checkpoint\'s input size')
-        head = pos[:, :prefix]
-        if self.num_prefix_tokens > prefix:
-            head = torch.cat([head, head.new_zeros(1, self.num_prefix_tokens - prefix, pos.shape[2])], dim=1)
-        grid = resize_pos_embed(pos[:, prefix:], src, self.pos_grid, 0, antialias=self.antialias_pos_embed)
-        if src != self.pos_grid:
-            notes.append(f'pos_embed resized from a {src[0]}x{src[1]} to a {self.pos_grid[0]}x{self.pos_grid[1]} '
-                         f'grid')
-        return torch.cat([head[:, :self.num_prefix_tokens], grid], dim=1)
 
     def new_in_dense_use(self, key: str) -> bool:
         """The simple pyramid and the zero-initialised relative position (ViTDet)."""
-        return key.startswith('simple_pyramid.') or key.endswith(('attn.rel_pos_h', 'attn.rel_pos_w'))
+        return key.endswith(('attn.rel_pos_h', 'attn.rel_pos_w')) or super().new_in_dense_use(key)
 
     @classmethod
     def describe_state_dict(cls, state_dict: Dict[str, torch.Tensor]) -> Optional[dict]:
@@ -477,7 +279,7 @@ class ViT(PyramidBackbone):
             return None
         dim = int(state_dict['blocks.0.attn.qkv.weight'].shape[1])
         return dict(embed_dims=dim,
-                    depth=1 + max(int(k.split('.')[1]) for k in state_dict if k.startswith('blocks.')),
+                    depth=count_blocks(state_dict, 'blocks'),
                     mlp_hidden=int(state_dict['blocks.0.mlp.fc1.weight'].shape[0]))
 
     @classmethod
@@ -485,10 +287,3 @@ class ViT(PyramidBackbone):
         return dict(embed_dims=arch['embed_dims'], depth=arch['depth'],
                     mlp_hidden=int(arch['embed_dims'] * arch['mlp_ratio']))
 
-
-def _pair(size: Union[int, Sequence[int]], name: str, patch: int) -> Tuple[int, int]:
-    """An input size as a patch grid ``(H / patch, W / patch)``."""
-    hw = (size, size) if isinstance(size, int) else tuple(size)
-    if len(hw) != 2 or any(s < patch for s in hw):
-        raise ValueError(f'{name} must be an int or (H, W) of at least the patch size {patch}, got {size}')
-    return hw[0] // patch, hw[1] // patch

@@ -253,3 +253,19 @@ def test_bad_input_is_refused():
         model(torch.zeros(3, 224, 224))
     with pytest.raises(ValueError, match='smaller'):
         model(torch.zeros(1, 3, 16, 224))
+
+
+def test_a_table_trained_at_another_size_is_interpolated_once(tmp_path):
+    """A Pretrained file whose table is 28x28 (a model trained at 112 with the reduced arch): the backbone adopts
+    that grid when it is built, so at 112x112 it adds the table as it is, equal to a model built for 112."""
+    source = tiny(pretrain_img_size=112)
+    torch.save({'state_dict': source.state_dict()}, tmp_path / 'at112.pth')
+    model = SGFormer(arch=REDUCED_ARCH, init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'at112.pth')))
+    model.init_weights()
+    assert model.pos_grid == (28, 28) and torch.equal(model.pos_embed, source.pos_embed)
+    x = torch.randn(1, 3, 112, 112)
+    with torch.no_grad():
+        assert all(torch.equal(a, b) for a, b in zip(model.eval()(x), source.eval()(x)))
+    # set by hand, the grid is the user's: the file's table is resized to it on load
+    assert SGFormer(arch=REDUCED_ARCH, pretrain_img_size=224, init_cfg=dict(
+        type='Pretrained', checkpoint=str(tmp_path / 'at112.pth'))).pos_grid == (56, 56)

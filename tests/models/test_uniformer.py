@@ -305,7 +305,7 @@ def test_bad_input_gives_clear_error(kwargs, message):
 def _official_imagenet_checkpoint(model):
     """What ``uniformer_*_in1k.pth`` looks like: ``model`` key, a head and final norm, no norm1..4."""
     sd = {k: v for k, v in model.state_dict().items() if not k.startswith(('norm1.', 'norm2.', 'norm3.', 'norm4.'))}
-    dim = model.num_features[-1]
+    dim = model.feature_info[-1]['num_chs']
     sd.update({'head.weight': torch.rand(1000, dim), 'head.bias': torch.rand(1000), 'norm.weight': torch.rand(dim),
                'norm.bias': torch.rand(dim), 'norm.running_mean': torch.rand(dim), 'norm.running_var': torch.rand(dim)})
     return {'model': sd}

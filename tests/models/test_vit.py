@@ -149,8 +149,7 @@ def test_modes_share_weights_and_a_window_over_the_whole_map_is_global():
 
 def test_simple_pyramid_strides_channels_and_padding():
     model = build()
-    assert model.out_channels == [12, 24, 48, 48] and model.out_strides == [4, 8, 16, 32]
-    assert [f['reduction'] for f in model.feature_info] == [4, 8, 16, 32]
+    assert [(f['num_chs'], f['reduction']) for f in model.feature_info] == [(12, 4), (24, 8), (48, 16), (48, 32)]
     with torch.no_grad():
         outs = model(torch.rand(1, 3, 100, 130))  # padded to 112x144: a 7x9 map
     assert [tuple(o.shape[1:]) for o in outs] == [(12, 28, 36), (24, 14, 18), (48, 7, 9), (48, 3, 4)]
@@ -158,7 +157,7 @@ def test_simple_pyramid_strides_channels_and_padding():
 
 def test_block_maps_without_pyramid():
     model = build(pyramid=None, out_indices=(1, -1))
-    assert model.out_indices == (1, 3) and model.out_strides == [16, 16]
+    assert model.out_indices == (1, 3) and [f['reduction'] for f in model.feature_info] == [16, 16]
     with torch.no_grad():
         outs = model(torch.rand(2, 3, 64, 80))
     assert [tuple(o.shape) for o in outs] == [(2, 48, 4, 5)] * 2
@@ -215,6 +214,19 @@ def test_position_embedding_of_another_grid_is_resized_on_load():
     model.load_state_dict(big.state_dict(), strict=False)
     expected = resize_pos_embed(big.pos_embed, (24, 24), (14, 14), num_prefix_tokens=1)
     torch.testing.assert_close(model.pos_embed, expected)
+
+
+def test_a_pretrained_grid_is_adopted_when_built_so_it_is_interpolated_once(tmp_path):
+    """A DeiT file trained at 384 (24x24 grid) as Pretrained: the model keeps its table, and at 384 adds it as it is
+    (as timm does with that file); resized to 14x14 and back, it would not be the same."""
+    big = randomized(VisionTransformer(img_size=384, patch_size=16, embed_dim=48, depth=1, num_heads=3))
+    torch.save({'model': big.state_dict()}, tmp_path / 'deit384.pth')
+    model = ViT(arch=dict(TINY, depth=1), with_cls_token=True, pyramid=None,
+                init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'deit384.pth')))
+    model.init_weights()
+    assert model.pos_grid == (24, 24) and torch.equal(model.pos_embed, big.pos_embed)
+    twice = resize_pos_embed(resize_pos_embed(big.pos_embed, (24, 24), (14, 14), 1), (14, 14), (24, 24), 1)
+    assert not torch.allclose(twice, big.pos_embed, atol=1e-2)
 
 
 def test_relative_tables_follow_the_mode_on_load():
@@ -277,7 +289,7 @@ def test_gradient_checkpointing_gives_the_same_gradients():
     (dict(out_indices=(2, 3)), 'the pyramid is built from one block'),
     (dict(pyramid=(4, 3)), r'pyramid scales must be among \(4, 2, 1, 0.5\)'),
     (dict(arch='vit-huge'), 'pyramid scale 4 at patch 14 gives stride 3.5'),
-    (dict(out_indices=4), r'out_indices are blocks: a non-empty subset of 0..3'),
+    (dict(out_indices=4), r'out_indices must be a non-empty subset of 0..3 \(blocks\)'),
     (dict(arch=dict(TINY, stem_channels=[8, 16], stem_strides=[2, 2])), r'multiply to 4, not the patch size 16'),
 ])
 def test_bad_options_are_named(kwargs, message):

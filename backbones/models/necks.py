@@ -18,7 +18,7 @@ class SimplePyramidNeck(BaseModule):
     one (detectron2's ``LastLevelMaxPool``, mmdet FPN's ``add_extra_convs=False``), stride 64 for mmdet's RPN.
 
     Args:
-        in_channels (Sequence[int]): Channels of each input level (``ViT.out_channels``).
+        in_channels (Sequence[int]): Channels of each input level (the ``num_chs`` of ``ViT.feature_info``).
         out_channels (int): Channels of every output. Defaults to 256.
         num_outs (int, optional): Outputs; defaults to one per input.
         norm_cfg (dict): Norm after each convolution. Defaults to ``dict(type='LN2d')``.

@@ -34,42 +34,8 @@ The network, stage by stage (``i`` = 1..4, strides 4, 8, 16, 32):
 - a LayerNorm (``norm{i}``) closes every stage; it is on the path of the next stage too (as officially), and its
   output is the stage's feature map.
 
-Sensitivity: the self-guided regrouping depends on the sort order of the significance map, which is not a
-continuous function of the input: where two tokens' significances tie within float rounding, any difference in
-rounding (another op order such as ``fused_attn=True``, another BLAS, CPU vs GPU) may swap them, and a swap inside a
-merged group changes its key / value. With the official op order (``fused_attn=False``, the default) the outputs
-equal the official code's bit for bit on the same machine (measured: S, M, B at 224 and 448, random weights); with
-``fused_attn=True`` they measured 3e-6 away on a reduced arch but up to 0.5 (max abs) on the zoo archs with random
-weights. The official model has the same sensitivity between machines; how large it is with trained weights was
-not measured.
-
-Input sizes: the official code runs only at multiples of 224 per side (7x7 windows without padding, a
-``sr x sr`` reduction, the group sizes of the self-guided merge). Here every operation takes any map, padding only
-where it must, so the cost follows the input (512x2048 costs 188 GFLOPs for S, not the 325 of padding it to
-672x2240):
-
-- the convolutions of the stem and the downsampling layers round up (``ceil(H / stride)``), as strided convolutions
-  with padding do;
-- hybrid-scale attention, global half: the map is zero-padded at the bottom / right to a multiple of ``sr`` before
-  the reduction, so the last reduced tokens cover the remainder; its significance is cropped back to the map;
-- hybrid-scale attention, local half: the map is padded to whole 7x7 windows; padded keys are masked out, padded
-  queries dropped, and the local significance is the mean over the window's queries that are in the map;
-- self-guided attention: a part of the sorted sequence that is no multiple of its group size ends in a shorter
-  group, completed with zero tokens (its key / value is the learned weighted sum of the tokens it has).
-
-At multiples of 224 none of this pads and the outputs equal the official code's. Elsewhere there is no official
-output to equal. The ``GroupNorm(1, C)`` layers of the stem and of the downsampling layers normalise over the whole
-map, as officially: in a batch, the zeros the data preprocessor pads an image with are part of its statistics, so an
-image's features depend slightly on the batch it is in (a property of the architecture, kept).
-
-Attention modes (``attn_mode``, from the same weights): ``'global'`` is the published network. ``'window'`` runs
-every attention of stage 3 inside windows of ``window_size`` stage-3 tokens (14: the 224-pixel tile the ImageNet
-weights were trained on, where a window is exactly the pretraining map: at 224x224 the outputs equal global
-attention's); ``'hybrid'`` keeps every 4th block of stage 3 (a self-guided one) global. Stage 3 is where the
-self-guided attention is nearly global (its keys are 3/4 of the tokens), the cost that grows quadratically:
-S at 800x1344 costs 195 GFLOPs global, 161 hybrid, 136 window. LePE and the projection always see the whole map; a
-map that is no multiple of the window is zero-padded to whole windows (unmasked, as ViTDet and Swin pad). An
-explicit per-block list may window any stage.
+Input sizes (any, padding only where an operation needs it), the attention modes, the sort's sensitivity to
+rounding and the measured costs: docs/sgformer.md.
 """
 import math
 from dataclasses import replace

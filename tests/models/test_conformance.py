@@ -123,6 +123,14 @@ def test_frozen_stages_and_norm_eval(name):
         if isinstance(m, _BatchNorm):
             assert not m.training, n
     assert any(p.requires_grad for p in model.parameters())
+    # a training forward leaves the running statistics as they were, where without norm_eval it changes them
+    stats = {n: b.clone() for n, b in model.named_buffers() if 'running_' in n}
+    model(torch.randn(2, 3, 64, 96))
+    assert all(torch.equal(b, stats[n]) for n, b in model.named_buffers() if n in stats)
+    if stats:
+        plain = build(name).train()
+        plain(torch.randn(2, 3, 64, 96))
+        assert not all(torch.equal(b, stats[n]) for n, b in plain.named_buffers() if n in stats)
     # nothing is left out of the units: every parameter is frozen by frozen_stages=num_freezable
     whole = build(name, frozen_stages=model.num_freezable, **all_outputs(name))
     assert not [n for n, p in whole.named_parameters() if p.requires_grad and not n.startswith('simple_pyramid.')]

@@ -75,7 +75,7 @@ def pretrained_tensor_shape(pretrained_cfgs: Iterable[dict], family: type, key: 
             continue
         with reading_checkpoint(filename):
             try:
-                ckpt = torch.load(filename, map_location='cpu', mmap=True, weights_only=True)
+                ckpt = torch.load(filename, map_location='cpu', mmap=True)  # torch's default weights_only
             except RuntimeError:  # not a zip file (legacy format): read it whole
                 ckpt = load_checkpoint_file(filename)
         tensor = family.convert_checkpoint(extract_state_dict(ckpt, cfg.get('prefix'))).get(key)

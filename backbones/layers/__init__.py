@@ -1,5 +1,5 @@
 """Building blocks shared by two or more backbone families."""
-from .attention import Attention
+from .attention import Attention, attention_map, scaled_dot_product
 from .embed import ConvEmbed, PatchEmbed
 from .fused import is_channels_last, needs_autograd, nhwc_to_nchw, norm_then_pointwise, residual_add
 from .mlp import Mlp
@@ -7,7 +7,8 @@ from .pos_embed import resize_decomposed_rel_pos, resize_pos_embed, resize_rel_p
 from .window import window_partition, window_unpartition
 
 __all__ = [
-    'Attention', 'ConvEmbed', 'PatchEmbed', 'Mlp', 'window_partition', 'window_unpartition', 'is_channels_last',
+    'Attention', 'attention_map', 'scaled_dot_product', 'ConvEmbed', 'PatchEmbed', 'Mlp', 'window_partition',
+    'window_unpartition', 'is_channels_last',
     'needs_autograd', 'nhwc_to_nchw', 'norm_then_pointwise', 'residual_add', 'resize_pos_embed',
     'resize_rel_pos_bias_table', 'resize_decomposed_rel_pos'
 ]

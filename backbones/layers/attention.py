@@ -13,6 +13,23 @@ from .fused import needs_autograd
 from .pos_embed import decomposed_rel_pos_bias, fold_decomposed_rel_pos
 
 
+def attention_map(q: torch.Tensor, k: torch.Tensor, scale: float,
+                  bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """``softmax(q k^T * scale + bias)`` over the keys, per head (the explicit math path's attention weights)."""
+    attn = (q @ k.transpose(-2, -1)).mul_(scale)  # in place: one map less
+    return (attn if bias is None else attn + bias).softmax(dim=-1)
+
+
+def scaled_dot_product(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, scale: float, fused: bool = True,
+                       dropout_p: float = 0., bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """``softmax(q k^T * scale + bias) v`` on ``(B, heads, N, head_dim)``: ``F.scaled_dot_product_attention`` when
+    ``fused``, else the explicit math path (the official codes' op order, for parity); the one fused / math switch
+    of every family."""
+    if fused:
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=dropout_p, scale=scale)
+    return F.dropout(attention_map(q, k, scale, bias), dropout_p) @ v
+
+
 class Attention(nn.Module):
     """Multi-head self-attention over a token sequence ``(B, N, C)``.
 
@@ -71,13 +88,12 @@ class Attention(nn.Module):
             return self.proj_drop(self.proj(x.transpose(1, 2).reshape(B, N, C)))
         if self.rel_pos_h is not None:
             bias = decomposed_rel_pos_bias(q, self.rel_pos_h, self.rel_pos_w, hw)
-        if self.fused_attn:
-            x = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=drop, scale=self.scale)
+        if self.fused_attn or not return_cls_attn:
+            x = scaled_dot_product(q, k, v, self.scale, self.fused_attn, drop, bias)
             if return_cls_attn:  # one query row: cheap next to the fused product
-                cls_attn = (q[:, :, :1] @ k.transpose(-2, -1) * self.scale).softmax(dim=-1)[:, :, 0]
-        else:
-            attn = q @ k.transpose(-2, -1) * self.scale
-            attn = (attn if bias is None else attn + bias).softmax(dim=-1)
+                cls_attn = attention_map(q[:, :, :1], k, self.scale)[:, :, 0]
+        else:  # the map is needed whole: its class row ranks the tokens
+            attn = attention_map(q, k, self.scale, bias)
             cls_attn = attn[:, :, 0]
             x = F.dropout(attn, drop) @ v
         x = self.proj_drop(self.proj(x.transpose(1, 2).reshape(B, N, C)))

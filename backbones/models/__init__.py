@@ -8,6 +8,7 @@ from .vit import ViT
 from .sgformer import SGFormer
 
 __all__ = [
-    'FAMILIES', 'PyramidBackbone', 'IsotropicBackbone', 'Stage', 'register_backbone', 'UniFormer', 'UniFormerLight', 'ViT', 'SGFormer',
+    'FAMILIES', 'PyramidBackbone', 'IsotropicBackbone', 'Stage', 'register_backbone', 'UniFormer', 'UniFormerLight',
+    'ViT', 'SGFormer',
     'SimplePyramidNeck'
 ]

@@ -47,7 +47,7 @@ import torch.nn.functional as F
 from mmcv.cnn.bricks import DropPath
 from mmengine.model.weight_init import trunc_normal_
 
-from ..layers import Mlp, resize_pos_embed, window_partition, window_unpartition
+from ..layers import Mlp, attention_map, resize_pos_embed, scaled_dot_product, window_partition, window_unpartition
 from ..state_dicts import count_blocks, fit_pos_embed
 from .base import PyramidBackbone, register_backbone
 
@@ -159,10 +159,7 @@ class _AttentionBase(nn.Module):
 
     def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         """softmax(q k^T * scale) v, per head: ``(B, n, N, head_dim)``."""
-        if self.fused_attn:
-            p = self.attn_drop.p if self.training else 0.
-            return F.scaled_dot_product_attention(q, k, v, dropout_p=p, scale=self.scale)
-        return self.attn_drop((q @ k.transpose(-2, -1)).mul_(self.scale).softmax(-1)) @ v  # in place: one map less
+        return scaled_dot_product(q, k, v, self.scale, self.fused_attn, self.attn_drop.p if self.training else 0.)
 
     def finish(self, out: torch.Tensor, x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
         """Projection of the attention output ``(B, N, C)`` plus LePE of the attention input ``x``."""
@@ -257,7 +254,7 @@ class HybridScaleAttention(_AttentionBase):
         reduced = self.act(self.norm(self.sr(grid).flatten(2).transpose(1, 2)))
         Hs, Ws = -(-H // s), -(-W // s)
         k, v = self.key_value(self.kv1, reduced, n)
-        attn = self.attn_drop((self.heads(self.q1(x), n) @ k.transpose(-2, -1)).mul_(self.scale).softmax(-1))
+        attn = self.attn_drop(attention_map(self.heads(self.q1(x), n), k, self.scale))
         out_global = (attn @ v).transpose(1, 2).reshape(B, N, C // 2)
         received = attn.detach().mean(1).mean(1)  # (B, reduced tokens): mean over heads, then over queries
         sig_global = received.reshape(B, Hs, 1, Ws, 1).expand(-1, -1, s, -1, s).reshape(B, Hs * s, Ws * s)

@@ -1,11 +1,15 @@
 """The layout of configs/: every path users were shown still resolves (an alias of the config in its family
-folder), every family folder has its OpenMMLab metadata (metafile.yml, imported by model-index.yml), and every
-config names the project's runner hooks. Cheap: configs are parsed, no model is built."""
+folder), every family folder has its OpenMMLab metadata (metafile.yml, imported by model-index.yml), every config
+names the project's runner hooks, and the bases are split as the README says: family-neutral recipe bases in
+configs/<task>/_base_/, one backbone fragment per family in configs/<task>/_base_/backbones/, no family's config
+reaching another family's file, a family's larger archs inheriting its small one. Cheap: configs are parsed, no
+model is built."""
 import ast
 import functools
 import glob
 import importlib
 import os.path as osp
+import re
 
 import pytest
 import yaml
@@ -36,6 +40,12 @@ FAMILY_CONFIGS = sorted(
     osp.relpath(p, ROOT) for task in TASKS for p in glob.glob(osp.join(ROOT, f'configs/{task}/*/*.py'))
     if osp.basename(osp.dirname(p)) != '_base_')
 FAMILY_DIRS = sorted({osp.dirname(p) for p in FAMILY_CONFIGS})
+# the family-neutral bases (models, datasets, schedules, runtimes) and the backbone fragments, one per family and task
+NEUTRAL_BASES = sorted(
+    osp.relpath(p, ROOT) for task in TASKS for p in glob.glob(osp.join(ROOT, f'configs/{task}/_base_/*.py')))
+FRAGMENTS = sorted(
+    osp.relpath(p, ROOT) for task in TASKS
+    for p in glob.glob(osp.join(ROOT, f'configs/{task}/_base_/backbones/*.py')))
 
 
 @functools.lru_cache(maxsize=None)
@@ -123,3 +133,124 @@ def test_config_names_the_projects_runner_hooks(path):
     assert [type(h) for h in custom].count(StepSeedHook) == 1
     if cfg.default_scope == 'mmpose':  # mmpose's runtime has SyncBuffersHook; a list in a config replaces, not merges
         assert 'SyncBuffersHook' in [type(h).__name__ for h in custom]
+
+
+def _bases(path):
+    """The ``_base_`` files a config names (repo paths; the toolboxes' own ``mmdet::`` ... files left out)."""
+    with open(osp.join(ROOT, path)) as f:
+        tree = ast.parse(f.read())
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [getattr(t, 'id', None) for t in node.targets] == ['_base_']:
+            value = ast.literal_eval(node.value)
+            names = [value] if isinstance(value, str) else list(value)
+    return [osp.normpath(osp.join(osp.dirname(path), n)) for n in names if '::' not in n]
+
+
+def _reached(path):
+    """Every project file a config inherits, directly or through its bases."""
+    seen, todo = set(), _bases(path)
+    while todo:
+        base = todo.pop()
+        if base not in seen:
+            seen.add(base)
+            todo += _bases(base)
+    return seen
+
+
+def _owner(path):
+    """The family a project config file belongs to (``configs/<task>/<family>/`` or a fragment
+    ``configs/<task>/_base_/backbones/<family>[-<variant>].py``, e.g. uniformer-light of uniformer), or None for a
+    family-neutral base."""
+    parts = path.split('/')
+    if parts[2] != '_base_':
+        return parts[2]
+    if parts[3] == 'backbones':
+        return osp.splitext(parts[4])[0].split('-')[0]
+    return None
+
+
+def _fragment(path):
+    """The backbone dict a fragment defines: its one statement, ``backbone = dict(...)``, with no base."""
+    with open(osp.join(ROOT, path)) as f:
+        body = ast.parse(f.read()).body
+    assert len(body) == 1 and isinstance(body[0], ast.Assign), f'{path}: a fragment holds its backbone dict only'
+    assert [getattr(t, 'id', None) for t in body[0].targets] == ['backbone'], path
+    return Config.fromfile(osp.join(ROOT, path)).backbone
+
+
+@pytest.mark.parametrize('path', FAMILY_CONFIGS)
+def test_no_family_config_inherits_another_familys_file(path):
+    """A family's configs reach the toolboxes' bases, the family-neutral bases, their own family's fragment(s) and
+    configs, nothing of another family (configs or backbone fragment)."""
+    family = _owner(path)
+    others = sorted(base for base in _reached(path) if _owner(base) not in (None, family))
+    assert not others, f'{path} ({family}) inherits another family\'s {others}'
+
+
+@pytest.mark.parametrize('path', NEUTRAL_BASES)
+def test_neutral_bases_name_no_family(path):
+    """A recipe base reaches no fragment and no family config, and leaves the backbone to the fragments: its model
+    (if any) has the toolbox's own backbone, none of the project's families."""
+    from backbones import FAMILIES
+    assert all(_owner(base) is None for base in _reached(path)), (path, sorted(_reached(path)))
+    backbone = Config.fromfile(osp.join(ROOT, path)).get('model', {}).get('backbone', {})
+    assert backbone.get('type') not in FAMILIES, f'{path} sets a family\'s backbone ({backbone.get("type")})'
+
+
+@pytest.mark.parametrize('path', FRAGMENTS)
+def test_fragment_is_one_backbone_dict_of_a_family(path):
+    """``_delete_`` (the toolbox's backbone goes), a family's type, an ImageNet checkpoint; named after a family
+    folder of its task, and used by that family's configs."""
+    from backbones import FAMILIES
+    backbone = _fragment(path)
+    assert backbone['_delete_'] is True and backbone['type'] in FAMILIES
+    assert backbone['init_cfg']['type'] == 'Pretrained'
+    task, family = path.split('/')[1], _owner(path)
+    assert f'configs/{task}/{family}' in FAMILY_DIRS, f'{path}: no family folder configs/{task}/{family}'
+    assert any(path in _bases(c) for c in FAMILY_CONFIGS if c.startswith(f'configs/{task}/{family}/')), path
+
+
+_NAME = re.compile(r'(?P<head>[^_]+)_(?P<family>[a-z]+)-(?P<arch>xxs|xs|s|m|b)(?P<variant>(-[hw]\d+(-test)?)?)_'
+                   r'(?P<rest>.+)\.py$')
+SMALL = {'m': 's', 'b': 's', 'xs': 'xxs'}  # the arch a larger one inherits
+
+
+def _parent_by_name(path):
+    """The config of its folder that ``path`` should inherit, by name: an attention variant (``-h14``, ``-w32-test``
+    ...) its arch's config without the variant, where there is one; a larger arch (M, B; UniFormer-Light XS) the
+    config of the small arch (S; XXS) with the same head, variant, data and schedule (the GPU x batch token may
+    differ: larger archs take smaller batches)."""
+    folder, name = osp.split(path)
+    match = _NAME.match(name)
+    if not match:
+        return None
+    head, family, arch, variant, rest = match.group('head', 'family', 'arch', 'variant', 'rest')
+    plain = osp.join(folder, f'{head}_{family}-{arch}_{rest}.py')
+    if variant and plain in FAMILY_CONFIGS:
+        return plain
+    if arch not in SMALL:
+        return None
+    pattern = re.compile(re.escape(f'{head}_{family}-{SMALL[arch]}{variant}_') +
+                         re.escape(re.sub(r'\d+xb\d+', '@', rest)).replace('@', r'\d+xb\d+') + r'\.py$')
+    candidates = [c for c in FAMILY_CONFIGS if osp.dirname(c) == folder and pattern.match(osp.basename(c))]
+    assert len(candidates) == 1, (path, candidates)
+    return candidates[0]
+
+
+INHERITING = {p: _parent_by_name(p) for p in FAMILY_CONFIGS if _parent_by_name(p)}
+
+
+def test_larger_archs_and_variants_are_found():
+    """The rule below covers every family with more than one arch (and every variant config)."""
+    assert {osp.dirname(p) for p in INHERITING} >= {
+        'configs/det/uniformer', 'configs/det/sgformer', 'configs/seg/uniformer', 'configs/seg/sgformer',
+        'configs/pose/uniformer', 'configs/pose/vit'}
+    assert len(INHERITING) >= 27
+
+
+@pytest.mark.parametrize('path', sorted(INHERITING))
+def test_larger_arch_inherits_the_small_archs_config(path):
+    """A family's M / B configs (UniFormer-Light's XS) inherit its S (XXS) config and change the backbone's arch and
+    what goes with it; an attention variant inherits its arch's config. The one base is that config."""
+    assert _bases(path) == [INHERITING[path]], f'{path} inherits {_bases(path)}, not {INHERITING[path]}'

@@ -1,6 +1,7 @@
 # The toy shapes dataset (tools/make_toy_coco.py) as every toy det config uses it: mmdet's CocoDataset and
 # CocoMetric (bbox, segm), 256x256 inputs, 1200 iterations (linear warm-up, cosine), the project's runtime.
-# A toy config takes this and a model base, and sets its model (3 classes) and optimiser.
+# A toy config takes this and a model base, and sets its model (3 classes) and optimiser: the FPN Mask R-CNNs through
+# ./mask-rcnn_fpn_toy-coco.py, which holds both.
 _base_ = './default_runtime.py'
 
 data_root = 'data/toy_coco/'

@@ -1,8 +1,5 @@
 # Mask R-CNN, SG-Former-B, 1x, COCO: no published 1x result.
-_base_ = [
-    '../_base_/mask-rcnn_sgformer_fpn.py', 'mmdet::_base_/datasets/coco_instance.py',
-    '../_base_/schedule_adamw_pvt_1x.py', '../_base_/default_runtime.py'
-]
+_base_ = './mask-rcnn_sgformer-s_fpn_1x_coco.py'
 
 model = dict(
     backbone=dict(arch='b', drop_path_rate=0.4,

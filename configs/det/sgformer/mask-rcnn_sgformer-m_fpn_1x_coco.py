@@ -1,10 +1,6 @@
 # Mask R-CNN, SG-Former-M, 1x, COCO: 48.2 box / 43.6 mask AP, 51M (published; see the README).
-_base_ = [
-    '../_base_/mask-rcnn_sgformer_fpn.py', 'mmdet::_base_/datasets/coco_instance.py',
-    '../_base_/schedule_adamw_pvt_1x.py', '../_base_/default_runtime.py'
-]
+_base_ = './mask-rcnn_sgformer-s_fpn_1x_coco.py'
 
-model = dict(
+model = dict(  # M has S's widths (64, 128, 256, 512): the neck is S's
     backbone=dict(arch='m', drop_path_rate=0.2,
-                  init_cfg=dict(type='Pretrained', checkpoint='pretrained/sgformer_m.pth')),
-    neck=dict(in_channels=[64, 128, 256, 512]))
+                  init_cfg=dict(type='Pretrained', checkpoint='pretrained/sgformer_m.pth')))

@@ -2,6 +2,9 @@
 # position, simple feature pyramid, LSJ 1024, 100 epochs at batch 64, COCO: 54.0 box / 46.7 mask AP (detectron2,
 # official).
 _base_ = [
-    '../_base_/cascade-mask-rcnn_vit-b_simple-fpn.py', '../_base_/coco_instance_vitdet-lsj-1024.py',
-    '../_base_/schedule_vitdet_lsj-100e.py'
+    '../_base_/cascade-mask-rcnn_simple-fpn.py', '../_base_/backbones/vit.py',
+    '../_base_/coco_instance_vitdet-lsj-1024.py', '../_base_/schedule_vitdet_lsj-100e.py'
 ]
+
+# neck: ViT(arch='vit-base').out_channels
+model = dict(backbone=_base_.backbone, neck=dict(in_channels=[192, 384, 768, 768]))

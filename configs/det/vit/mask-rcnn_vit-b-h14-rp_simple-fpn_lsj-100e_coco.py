@@ -1,6 +1,9 @@
 # ViTDet: Mask R-CNN, ViT-B (MAE, IN-1K), hybrid attention (14x14 windows, 4 global blocks), relative position,
 # simple feature pyramid, LSJ 1024, 100 epochs at batch 64, COCO: 51.6 box / 45.9 mask AP (detectron2, official).
 _base_ = [
-    '../_base_/mask-rcnn_vit-b_simple-fpn.py', '../_base_/coco_instance_vitdet-lsj-1024.py',
-    '../_base_/schedule_vitdet_lsj-100e.py'
+    '../_base_/mask-rcnn_simple-fpn.py', '../_base_/backbones/vit.py',
+    '../_base_/coco_instance_vitdet-lsj-1024.py', '../_base_/schedule_vitdet_lsj-100e.py'
 ]
+
+# neck: ViT(arch='vit-base').out_channels
+model = dict(backbone=_base_.backbone, neck=dict(in_channels=[192, 384, 768, 768]))

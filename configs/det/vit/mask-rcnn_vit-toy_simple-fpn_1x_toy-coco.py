@@ -2,7 +2,7 @@
 # the others in 8x8 windows; relative position; the simple pyramid and its neck) that learns the toy shapes dataset
 # (tools/make_toy_coco.py) on a CPU in minutes, from scratch. Everything else is the real thing: mmdet's
 # CocoDataset, CocoMetric, Mask R-CNN with ViTDet's heads (LayerNorm), the layer-decay optimiser of the COCO configs.
-_base_ = ['../_base_/mask-rcnn_vit-b_simple-fpn.py', '../_base_/toy-coco_instance.py']
+_base_ = ['../_base_/mask-rcnn_simple-fpn.py', '../_base_/backbones/vit.py', '../_base_/toy-coco_instance.py']
 
 num_classes = 3  # square, circle, triangle (../_base_/toy-coco_instance.py)
 channels = 64  # pyramid and head width (256 in the COCO configs)
@@ -10,7 +10,8 @@ channels = 64  # pyramid and head width (256 in the COCO configs)
 model = dict(
     data_preprocessor=dict(pad_size_divisor=256),  # 256x256 inputs, as the COCO configs' 1024x1024
     backbone=dict(
-        arch=dict(_delete_=True, embed_dims=96, depth=8, num_heads=3),
+        _base_.backbone,
+        arch=dict(embed_dims=96, depth=8, num_heads=3),
         pretrain_img_size=256,
         img_size=256,  # 16x16 tokens: 2x2 windows of 8x8
         attn_mode='hybrid',

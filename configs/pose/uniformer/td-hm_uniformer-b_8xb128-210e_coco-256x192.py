@@ -1,5 +1,5 @@
 # UniFormer-B, 256x192, COCO val AP 75.0, 9.2 GFLOPs (official).
-_base_ = '../_base_/td-hm_uniformer.py'
+_base_ = './td-hm_uniformer-s_8xb128-210e_coco-256x192.py'
 
 model = dict(
     backbone=dict(

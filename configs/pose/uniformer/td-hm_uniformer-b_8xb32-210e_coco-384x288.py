@@ -1,5 +1,5 @@
 # UniFormer-B, 384x288, COCO val AP 76.7 (official; 22.1 GFLOPs counted, the published 14.8G is a typo).
-_base_ = '../_base_/td-hm_uniformer_384x288.py'
+_base_ = './td-hm_uniformer-s_8xb128-210e_coco-384x288.py'
 
 model = dict(
     backbone=dict(

@@ -1,5 +1,5 @@
 # UniFormer-B, 448x320, COCO val AP 77.4, 29.6 GFLOPs (official).
-_base_ = '../_base_/td-hm_uniformer_448x320.py'
+_base_ = './td-hm_uniformer-s_8xb64-210e_coco-448x320.py'
 
 model = dict(
     backbone=dict(

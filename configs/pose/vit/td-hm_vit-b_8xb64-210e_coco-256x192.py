@@ -1,6 +1,6 @@
 # ViTPose-B, classic decoder, 256x192, COCO val AP 75.7 (published by mmpose for
 # td-hm_ViTPose-base_8xb64-210e_coco-256x192.py, whose settings these are).
-_base_ = '../_base_/td-hm_vit.py'
+_base_ = './td-hm_vit-s_8xb64-210e_coco-256x192.py'
 
 model = dict(
     backbone=dict(

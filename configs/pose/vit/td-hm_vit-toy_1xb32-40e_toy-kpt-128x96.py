@@ -2,14 +2,15 @@
 # no class token, final LayerNorm) that learns the toy stick-figure dataset (tools/make_toy_keypoints.py) on a CPU
 # in minutes: the structure of the ViTPose configs (UDP codec, two-deconvolution head, flip test, layer-wise lr
 # decay, gradient clipping), from scratch. Person boxes from the ground truth; mmpose's CocoDataset and CocoMetric.
-_base_ = '../_base_/td-hm_vit.py'
+_base_ = ['../_base_/td-hm_vitpose.py', '../_base_/backbones/vit.py']
 
 data_root = 'data/toy_kpt/'
 codec = dict(type='UDPHeatmap', input_size=(96, 128), heatmap_size=(24, 32), sigma=2)
 
 model = dict(
     backbone=dict(
-        arch=dict(_delete_=True, embed_dims=128, depth=4, num_heads=4),
+        _base_.backbone,
+        arch=dict(embed_dims=128, depth=4, num_heads=4),
         pretrain_img_size=(128, 96),
         drop_path_rate=0.,
         init_cfg=None),

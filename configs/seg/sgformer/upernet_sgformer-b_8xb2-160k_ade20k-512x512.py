@@ -1,9 +1,6 @@
 # UperNet, SG-Former-B, 160k, ADE20K: 52.0 mIoU (52.7 MS), 109M, 1304 GFLOPs at 512x2048 (published).
-_base_ = [
-    '../_base_/upernet_sgformer.py', 'mmseg::_base_/datasets/ade20k.py', '../_base_/default_runtime.py',
-    '../_base_/schedule_upernet_160k.py'
-]
-train_dataloader = dict(batch_size=2)
+_base_ = './upernet_sgformer-s_8xb2-160k_ade20k-512x512.py'
+
 model = dict(
     backbone=dict(arch='b', drop_path_rate=0.4,
                   init_cfg=dict(type='Pretrained', checkpoint='pretrained/sgformer_b.pth')),

@@ -2,7 +2,7 @@
 # (tools/make_toy_ade.py) on a CPU in minutes: what `make demo-seg` trains, evaluates and draws.
 # Trained with global attention like the official segmentation models, so g / w32 / h32 can be compared
 # at test time: tools/test.py ... --cfg-options model.backbone.attn_mode=window model.backbone.window_size=32
-_base_ = ['../_base_/fpn_uniformer.py', '../_base_/toy-ade.py']
+_base_ = ['../_base_/fpn.py', '../_base_/backbones/uniformer.py', '../_base_/toy-ade.py']
 
 norm_cfg = dict(type='BN', requires_grad=True)
 crop_size = (192, 192)  # as ../_base_/toy-ade.py
@@ -10,7 +10,8 @@ crop_size = (192, 192)  # as ../_base_/toy-ade.py
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(
-        arch=dict(_delete_=True, depths=[1, 1, 4, 1], embed_dims=[32, 64, 128, 256], head_dim=32),
+        _base_.backbone,
+        arch=dict(depths=[1, 1, 4, 1], embed_dims=[32, 64, 128, 256], head_dim=32),
         attn_mode='global',
         drop_path_rate=0.,
         init_cfg=None),

@@ -3,7 +3,7 @@
 # config, from scratch. Without the class token (which only global attention can take), so the checkpoint can be
 # tested with another attention mode:
 # tools/test.py ... --cfg-options model.backbone.attn_mode=window model.backbone.window_size=8
-_base_ = ['../_base_/upernet_vit.py', '../_base_/toy-ade.py']
+_base_ = ['../_base_/upernet_mln.py', '../_base_/backbones/vit.py', '../_base_/toy-ade.py']
 
 norm_cfg = dict(type='BN', requires_grad=True)
 crop_size = (192, 192)  # as ../_base_/toy-ade.py
@@ -11,7 +11,8 @@ crop_size = (192, 192)  # as ../_base_/toy-ade.py
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(
-        arch=dict(_delete_=True, embed_dims=128, depth=4, num_heads=4),
+        _base_.backbone,
+        arch=dict(embed_dims=128, depth=4, num_heads=4),
         pretrain_img_size=256,
         with_cls_token=False,
         attn_mode='global',

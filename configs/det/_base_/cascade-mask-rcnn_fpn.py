@@ -1,5 +1,7 @@
-# Cascade Mask R-CNN with a UniFormer-S-h14 backbone and the official 4-conv-1-fc box heads (SyncBN, GIoU loss),
-# on mmdet's own Cascade Mask R-CNN model config.
+# Cascade Mask R-CNN with FPN and the 4-conv-1-fc box heads of Swin's and UniFormer's official 3x configs (SyncBN,
+# GIoU loss, class-specific boxes), on mmdet's own Cascade Mask R-CNN model config, and the plugin import.
+# Family-neutral: a config puts its family's backbone (./backbones/<family>.py) in `model.backbone` and the
+# backbone's widths in `model.neck.in_channels`.
 _base_ = 'mmdet::_base_/models/cascade-mask-rcnn_r50_fpn.py'
 
 custom_imports = dict(imports=['backbones'], allow_failed_imports=False)
@@ -23,20 +25,8 @@ def _box_head(stds):
         loss_bbox=dict(type='GIoULoss', loss_weight=10.0))
 
 
-model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='UniFormer',
-        arch='small',
-        attn_mode='hybrid',
-        window_size=14,
-        drop_path_rate=0.2,
-        with_cp=[0, 0, 8, 0],
-        out_indices=(0, 1, 2, 3),
-        init_cfg=dict(type='Pretrained', checkpoint='pretrained/uniformer_small_in1k.pth')),
-    neck=dict(in_channels=[64, 128, 320, 512]),
-    roi_head=dict(bbox_head=[
-        _box_head([0.1, 0.1, 0.2, 0.2]),
-        _box_head([0.05, 0.05, 0.1, 0.1]),
-        _box_head([0.033, 0.033, 0.067, 0.067]),
-    ]))
+model = dict(roi_head=dict(bbox_head=[
+    _box_head([0.1, 0.1, 0.2, 0.2]),
+    _box_head([0.05, 0.05, 0.1, 0.1]),
+    _box_head([0.033, 0.033, 0.067, 0.067]),
+]))

@@ -1,7 +1,7 @@
-# Input 384x288, heatmaps 96x72, sigma 3 (official 384x288 runs).
-_base_ = './td-hm_uniformer.py'
+# The recipe of ./td-hm.py with input 448x320, heatmaps 112x80, sigma 3 (official UniFormer 448x320 runs).
+_base_ = './td-hm.py'
 
-codec = dict(type='MSRAHeatmap', input_size=(288, 384), heatmap_size=(72, 96), sigma=3)
+codec = dict(type='MSRAHeatmap', input_size=(320, 448), heatmap_size=(80, 112), sigma=3)
 model = dict(head=dict(decoder=codec))
 train_pipeline = [
     dict(type='LoadImage'),

@@ -1,26 +1,13 @@
-# Top-down heatmap pose with a plain ViT as mmpose's ViTPose with the classic decoder (ViTPose-S, inherited here:
+# Top-down heatmap pose on a plain backbone as mmpose's ViTPose with the classic decoder (ViTPose-S, inherited here:
 # mmpose's td-hm_ViTPose-small_8xb64-210e_coco-256x192.py, its UDP heatmap codec and pipeline, the HeatmapHead with
 # two 4x4 deconvolutions, flip test without heatmap shift, person boxes from the detection-results file,
-# CocoMetric, 210 epochs), with this project's ViT in place of mmpretrain's VisionTransformer.
+# CocoMetric, 210 epochs); the plugin import, ViTPose's layer-decay optimiser, the project's runner hooks and the
+# visualiser workaround. A config puts its family's backbone (./backbones/<family>.py) in `model.backbone`, in place
+# of mmpretrain's VisionTransformer, and the backbone's width in `model.head.in_channels` where it is not ViT-S's 384.
 _base_ = 'mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_ViTPose-small_8xb64-210e_coco-256x192.py'
 
 # replaces the base's import of mmpose's layer-decay constructor (written for mmpretrain's names)
 custom_imports = dict(imports=['backbones'], allow_failed_imports=False)
-
-model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='ViT',
-        arch=dict(embed_dims=384, depth=12, num_heads=12),  # ViTPose-S: 12 heads of 32 channels (DeiT-S has 6)
-        pretrain_img_size=(256, 192),  # mmpretrain's img_size=(256, 192): a 16x12 position grid, no class token
-        patch_padding=2,  # mmpretrain's patch_cfg=dict(padding=2): still a 16x12 grid at 256x192
-        with_cls_token=False,
-        attn_mode='global',
-        out_indices=-1,
-        pyramid=None,  # the last block's stride-16 map, as mmpretrain's out_type='featmap'
-        final_norm=True,  # mmpretrain's default: LayerNorm after the last block
-        drop_path_rate=0.1,
-        init_cfg=dict(type='Pretrained', checkpoint='pretrained/mae_pretrain_vit_small_20230913.pth')))
 
 # AdamW lr 5e-4, weight decay 0.1, gradients clipped to norm 1, lr decayed by 0.8 per block from the top (as
 # mmpose's LayerDecayOptimWrapperConstructor, num_layers=12): the head 1, block 12 0.8, ..., block 1 0.8^12, the
@@ -36,7 +23,7 @@ optim_wrapper = dict(
     paramwise_cfg=dict(layer_decay_rate=0.8, custom_keys={'pos_embed': dict(decay_mult=0.)}),
     clip_grad=dict(max_norm=1., norm_type=2))
 
-# The project's runner hooks (see ./td-hm_uniformer.py): AtomicCheckpointHook keeps the base's save_best='coco/AP',
+# The project's runner hooks (see ./td-hm.py): AtomicCheckpointHook keeps the base's save_best='coco/AP',
 # max_keep_ckpts=1; StepSeedHook beside mmpose's SyncBuffersHook (a list in a config replaces, not merges).
 default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'))
 custom_hooks = [dict(type='SyncBuffersHook'), dict(type='StepSeedHook')]

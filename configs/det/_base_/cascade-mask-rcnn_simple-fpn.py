@@ -1,13 +1,14 @@
-# Cascade Mask R-CNN of ViTDet with a ViT-B backbone (detectron2 projects/ViTDet
-# COCO/cascade_mask_rcnn_vitdet_b_100ep.py), on mmdet's own Cascade Mask R-CNN model config: the ViT-B, simple
-# pyramid and RPN of ./mask-rcnn_vit-b_simple-fpn.py; three class-agnostic 4-conv-1-fc box heads with LayerNorm
-# (box deltas weighted 10/5, 20/10, 30/15, L1 loss as detectron2's smooth L1 with beta 0, IoU 0.5/0.6/0.7);
-# mask heads with LayerNorm.
+# Cascade Mask R-CNN of ViTDet for a plain (single-scale) backbone (detectron2 projects/ViTDet
+# COCO/cascade_mask_rcnn_vitdet_b_100ep.py), on mmdet's own Cascade Mask R-CNN model config, and the plugin import:
+# the simple pyramid neck, RPN and input padding of ./mask-rcnn_simple-fpn.py; three class-agnostic 4-conv-1-fc box
+# heads with LayerNorm (box deltas weighted 10/5, 20/10, 30/15, L1 loss as detectron2's smooth L1 with beta 0, IoU
+# 0.5/0.6/0.7); mask heads with LayerNorm. A config puts its family's backbone (./backbones/<family>.py) in
+# `model.backbone` and the backbone's widths in `model.neck.in_channels`.
 _base_ = 'mmdet::_base_/models/cascade-mask-rcnn_r50_fpn.py'
 
 custom_imports = dict(imports=['backbones'], allow_failed_imports=False)
 
-norm_cfg = dict(type='LN2d', eps=1e-6, requires_grad=True)  # as in ./mask-rcnn_vit-b_simple-fpn.py
+norm_cfg = dict(type='LN2d', eps=1e-6, requires_grad=True)  # as in ./mask-rcnn_simple-fpn.py
 
 
 def _box_head(stds):
@@ -29,26 +30,7 @@ model = dict(
     # every input padded to 1024x1024 after normalisation (with the mean, as detectron2's square_pad=1024; masks
     # too): LSJ crops and test images (long side 1024) are at most 1024 a side
     data_preprocessor=dict(pad_size_divisor=1024),
-    backbone=dict(
-        _delete_=True,
-        type='ViT',
-        arch='vit-base',
-        pretrain_img_size=224,
-        img_size=1024,
-        attn_mode='hybrid',
-        window_size=14,
-        rel_pos=True,
-        drop_path_rate=0.1,
-        out_indices=-1,
-        pyramid=(4, 2, 1, 0.5),
-        init_cfg=dict(type='Pretrained', checkpoint='pretrained/mae_pretrain_vit_base.pth')),
-    neck=dict(
-        _delete_=True,
-        type='SimplePyramidNeck',
-        in_channels=[192, 384, 768, 768],
-        out_channels=256,
-        num_outs=5,
-        norm_cfg=norm_cfg),
+    neck=dict(_delete_=True, type='SimplePyramidNeck', out_channels=256, num_outs=5, norm_cfg=norm_cfg),
     rpn_head=dict(num_convs=2, loss_bbox=dict(_delete_=True, type='L1Loss', loss_weight=1.0)),
     roi_head=dict(
         bbox_head=[

@@ -8,4 +8,4 @@ model = dict(
         arch='deit-small',
         drop_path_rate=0.1,
         init_cfg=dict(type='Pretrained', checkpoint='pretrained/deit_small_patch16_224-cd65a155.pth')),
-    neck=dict(in_channels=[96, 192, 384, 384]))  # ViT(arch='deit-small').out_channels
+    neck=dict(in_channels=[96, 192, 384, 384]))  # ViT(arch='deit-small').feature_info's num_chs

@@ -8,4 +8,4 @@ model = dict(
         arch='deit-tiny',
         drop_path_rate=0.,
         init_cfg=dict(type='Pretrained', checkpoint='pretrained/deit_tiny_patch16_224-a1311bcf.pth')),
-    neck=dict(in_channels=[48, 96, 192, 192]))  # ViT(arch='deit-tiny').out_channels
+    neck=dict(in_channels=[48, 96, 192, 192]))  # ViT(arch='deit-tiny').feature_info's num_chs

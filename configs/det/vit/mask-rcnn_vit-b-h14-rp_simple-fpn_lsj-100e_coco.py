@@ -5,5 +5,5 @@ _base_ = [
     '../_base_/coco_instance_vitdet-lsj-1024.py', '../_base_/schedule_vitdet_lsj-100e.py'
 ]
 
-# neck: ViT(arch='vit-base').out_channels
+# neck: the num_chs of ViT(arch='vit-base').feature_info
 model = dict(backbone=_base_.backbone, neck=dict(in_channels=[192, 384, 768, 768]))

@@ -1,0 +1,326 @@
+"""ONNX export of the families' backbones and of whole mmdet / mmseg / mmpose models, and the onnxruntime check.
+
+What only ``tools/deploy/export_onnx.py`` and ``tools/deploy/check_onnx.py`` (and the tests) use. The graphs are
+traced with torch's TorchScript exporter (``dynamo=False``, opset 17), the one exporter on every torch the project
+claims (2.1.2 to 2.14); the input's batch, height and width are dynamic axes, so one file runs at any input size.
+
+What a graph holds (``part``):
+
+- ``'backbone'``: the backbone, and the neck where the config has one: the feature pyramid (``feat0``, ...).
+- ``'model'``: mmseg: the decode head's logits resized to the input (``logits``) and their argmax (``labels``);
+  mmpose (top-down): the head's heatmaps (``heatmaps``); mmdet: the features and the RPN head's raw maps
+  (``rpn_cls{i}``, ``rpn_reg{i}``). What stays in Python is listed in docs/deployment.md (mmdet: anchors, proposal
+  NMS, RoIAlign, the RoI heads, mask pasting; mmpose: flip test and the codec's decoding; mmseg: sliding-window
+  inference, cropping the padding and resizing to the original image).
+
+Nothing is exported silently wrong: after the export the graph is run in onnxruntime at another input size (no
+multiple of any window or patch) with batch 2 and compared with torch (:func:`verify`); a graph that kept an
+export-time shape fails there, naming the output and the shapes.
+"""
+import copy
+import inspect
+import logging
+import os.path as osp
+import time
+import warnings
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+OPSET = 17
+PARTS = ('backbone', 'model')
+
+
+class DeployError(RuntimeError):
+    """What cannot be exported or checked, with its cause."""
+
+
+def require(module: str):
+    """Import ``onnx`` or ``onnxruntime``, or fail naming how to install them."""
+    try:
+        return __import__(module)
+    except ImportError as e:
+        raise DeployError(f'{module} is not installed ({e}); ONNX export and the onnxruntime check need the '
+                          f'deploy extra: pip install -e .[deploy] (versions pinned in requirements/pins.txt)') from e
+
+
+# ---- the graphs -----------------------------------------------------------------------------------------------
+class FeatureGraph(nn.Module):
+    """The backbone (+ neck): a tuple of feature maps."""
+
+    def __init__(self, backbone: nn.Module, neck: Optional[nn.Module] = None):
+        super().__init__()
+        self.backbone, self.neck = backbone, neck
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        feats = self.backbone(x)
+        return tuple(self.neck(feats)) if self.neck is not None else tuple(feats)
+
+
+class SegGraph(nn.Module):
+    """mmseg ``EncoderDecoder``: logits resized to the input (as ``decode_head.predict``) and the label map."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        logits = self.model._forward(x)
+        logits = F.interpolate(logits, size=x.shape[2:], mode='bilinear', align_corners=self.model.align_corners)
+        return logits, logits.argmax(1)
+
+
+class PoseGraph(nn.Module):
+    """mmpose top-down model: the head's output (heatmaps for the heatmap heads)."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.model._forward(x)
+        if not isinstance(out, torch.Tensor):
+            raise DeployError(f'the pose head {type(self.model.head).__name__} returns {type(out).__name__}, not '
+                              f'one heatmap tensor: only heatmap heads export as a whole model (use --part backbone)')
+        return out
+
+
+class DetGraph(nn.Module):
+    """mmdet two-stage detector: the features and the RPN head's raw maps per level (scores, box deltas)."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        if not hasattr(model, 'rpn_head'):
+            raise DeployError(f'{type(model).__name__} has no RPN head: only two-stage detectors export as a whole '
+                              f'model here (use --part backbone)')
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        feats = self.model.extract_feat(x)
+        cls_scores, bbox_preds = self.model.rpn_head(feats)
+        return tuple(feats) + tuple(cls_scores) + tuple(bbox_preds)
+
+
+class ExportableAdaptiveAvgPool2d(nn.Module):
+    """``nn.AdaptiveAvgPool2d`` as two averaging matrices built from the input's size (the same bins: rows
+    ``floor(i * H / n)`` to ``ceil((i + 1) * H / n)``), equal up to float rounding. ONNX has adaptive pooling to 1x1
+    only (GlobalAveragePool): the exporter refuses other output sizes of inputs whose size is dynamic, e.g. the
+    pyramid pooling of mmseg's UperNet (scales 1, 2, 3, 6). Swapped in by :func:`export`, on a copy."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = (output_size, ) * 2 if isinstance(output_size, int) else tuple(output_size)
+
+    @staticmethod
+    def bins(n, size, x: torch.Tensor) -> torch.Tensor:
+        """``(n, size)``: row i averages the input positions of bin i."""
+        i = torch.arange(n, device=x.device)
+        start, end = (i * size) // n, ((i + 1) * size + n - 1) // n
+        pos = torch.arange(size, device=x.device)
+        inside = ((pos[None] >= start[:, None]) & (pos[None] < end[:, None])).to(x.dtype)
+        return inside / inside.sum(1, keepdim=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        H, W = x.shape[-2:]
+        oh, ow = (s if s is not None else d for s, d in zip(self.output_size, (H, W)))
+        return self.bins(oh, H, x) @ x @ self.bins(ow, W, x).transpose(0, 1)
+
+
+def exportable(graph: nn.Module) -> nn.Module:
+    """A copy of ``graph`` whose adaptive average pools to more than 1x1 are :class:`ExportableAdaptiveAvgPool2d`
+    (the original, which torch runs, is left alone); ``graph`` itself where there are none."""
+    def swaps(module):
+        return [(parent, name, child) for parent in module.modules() for name, child in parent.named_children()
+                if isinstance(child, nn.AdaptiveAvgPool2d) and child.output_size not in (1, (1, 1))]
+    if not swaps(graph):
+        return graph
+    graph = copy.deepcopy(graph)
+    for parent, name, child in swaps(graph):
+        setattr(parent, name, ExportableAdaptiveAvgPool2d(child.output_size))
+    return graph
+
+
+def scope_of(model: nn.Module) -> str:
+    return type(model).__module__.split('.')[0]
+
+
+def make_graph(model: nn.Module, part: str = 'backbone') -> Tuple[nn.Module, List[str]]:
+    """The module to export and its output names."""
+    if part not in PARTS:
+        raise DeployError(f'part must be one of {PARTS}, got {part!r}')
+    if part == 'backbone':
+        graph = FeatureGraph(model.backbone, model.neck if getattr(model, 'with_neck', False) else None)
+        with torch.no_grad():
+            n = len(graph(torch.zeros(1, graph.backbone.in_channels, 256, 256)))
+        return graph, [f'feat{i}' for i in range(n)]
+    scope = scope_of(model)
+    if scope == 'mmseg':
+        return SegGraph(model), ['logits', 'labels']
+    if scope == 'mmpose':
+        return PoseGraph(model), ['heatmaps']
+    if scope == 'mmdet':
+        graph = DetGraph(model)
+        with torch.no_grad():
+            feats = model.extract_feat(torch.zeros(1, 3, 256, 256))
+        n = len(feats)
+        return graph, ([f'feat{i}' for i in range(n)] + [f'rpn_cls{i}' for i in range(n)]
+                       + [f'rpn_reg{i}' for i in range(n)])
+    raise DeployError(f'{type(model).__name__} ({scope}) is not an mmdet, mmseg or mmpose model')
+
+
+# ---- building a config's model ------------------------------------------------------------------------------------
+def build_model(config: str, checkpoint: Optional[str] = None, cfg_options: Optional[dict] = None,
+                seed: int = 0) -> nn.Module:
+    """A config's model in eval mode on the CPU: the checkpoint's weights, or (none given) its own initialisation
+    (seeded) with the backbone's Pretrained file dropped. ``cfg_options`` as tools/test.py's ``--cfg-options`` (attention
+    mode: ``model.backbone.attn_mode=window model.backbone.window_size=14``)."""
+    from mmengine.config import Config
+    from mmengine.logging import MMLogger
+    from mmengine.registry import DefaultScope, MODELS
+    from mmengine.runner import load_checkpoint
+
+    import backbones  # noqa: F401  (registers the families)
+    from .config import load_config
+    cfg = load_config(config, cfg_options)
+    # SyncBN needs a process group; at inference it is a BatchNorm with the same statistics
+    cfg = Config.fromstring(cfg.pretty_text.replace("'SyncBN'", "'BN'"), '.py')
+    if checkpoint is None:
+        cfg.model.backbone.init_cfg = None
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # not a line per initialised parameter
+    try:
+        torch.manual_seed(seed)  # without a checkpoint, the same weights in export_onnx.py and check_onnx.py
+        with DefaultScope.overwrite_default_scope(cfg.default_scope):
+            model = MODELS.build(cfg.model)
+        if checkpoint is None:
+            model.init_weights()
+        else:
+            load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    finally:
+        logger.setLevel(level)
+    model.cfg = cfg
+    return model.eval()
+
+
+# ---- export ---------------------------------------------------------------------------------------------------------
+def exporter_kwargs() -> dict:
+    """The TorchScript exporter on every torch: ``dynamo=False`` where the argument exists (torch >= 2.5; the
+    dynamo exporter is the default from 2.9)."""
+    return {'dynamo': False} if 'dynamo' in inspect.signature(torch.onnx.export).parameters else {}
+
+
+def _dynamic_axes(names: Sequence[str], outputs: Sequence[torch.Tensor]) -> Dict[str, Dict[int, str]]:
+    axes = {'input': {0: 'batch', 2: 'height', 3: 'width'}}
+    for name, out in zip(names, outputs):
+        axes[name] = {0: 'batch', **{d: f'{name}_{"hw"[d - out.dim() + 2]}' for d in (out.dim() - 2, out.dim() - 1)}}
+    return axes
+
+
+def export(graph: nn.Module, names: List[str], path: str, shape: Tuple[int, int] = (256, 320),
+           dynamic: bool = True, in_channels: int = 3, opset: int = OPSET) -> str:
+    """Trace ``graph`` at ``shape`` (batch 1) into an ONNX file with the TorchScript exporter; with ``dynamic``,
+    batch, height and width are free. Raises :class:`DeployError` naming the cause when torch cannot export it."""
+    onnx = require('onnx')
+    graph.eval()  # the exporter restores the mode it found: a wrapper made in training mode would train its model
+    x = torch.randn(1, in_channels, *shape)
+    with torch.no_grad():
+        outputs = graph(x)
+    outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs, )
+    kwargs = dict(input_names=['input'], output_names=list(names), opset_version=opset, do_constant_folding=True)
+    if dynamic:
+        kwargs['dynamic_axes'] = _dynamic_axes(names, outputs)
+    kwargs.update(exporter_kwargs())
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # TracerWarnings: the graph is verified at other sizes instead
+            torch.onnx.export(exportable(graph), (x, ), path, **kwargs)
+    except Exception as e:  # torch's own errors name the op (e.g. "Unsupported: ONNX export of operator ...")
+        raise DeployError(f'torch.onnx.export (TorchScript exporter, opset {opset}) failed for '
+                          f'{type(graph).__name__}: {type(e).__name__}: {e}') from e
+    onnx.checker.check_model(path)
+    return path
+
+
+# ---- onnxruntime ----------------------------------------------------------------------------------------------------
+def session(path: str, threads: int = 1, optimize: bool = True, profile: Optional[str] = None):
+    """An onnxruntime CPU session: every graph optimisation, ``threads`` intra-op threads, sequential execution."""
+    ort = require('onnxruntime')
+    if not osp.exists(path):
+        raise DeployError(f'ONNX file {path} not found: export it first (tools/deploy/export_onnx.py)')
+    options = ort.SessionOptions()
+    options.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimize else
+                                        ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    if profile:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile
+    try:
+        return ort.InferenceSession(path, options, providers=['CPUExecutionProvider'])
+    except Exception as e:  # e.g. an op or opset this onnxruntime does not implement
+        raise DeployError(f'onnxruntime {ort.__version__} cannot load {path}: {e}') from e
+
+
+def run_ort(sess, x: torch.Tensor) -> List[np.ndarray]:
+    try:
+        return sess.run(None, {'input': x.numpy()})
+    except Exception as e:
+        raise DeployError(f'onnxruntime failed at input {tuple(x.shape)}: {e}') from e
+
+
+def run_torch(graph: nn.Module, x: torch.Tensor) -> List[torch.Tensor]:
+    with torch.no_grad():
+        out = graph(x)
+    return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
+def compare(names: Sequence[str], ref: Sequence[torch.Tensor], got: Sequence[np.ndarray]) -> Dict[str, dict]:
+    """Per output: shapes, the largest absolute difference and the largest absolute torch value (float outputs),
+    or the share of equal values (integer outputs, e.g. label maps)."""
+    result = {}
+    for name, r, g in zip(names, ref, got):
+        r = r.numpy()
+        item = dict(torch_shape=tuple(r.shape), onnx_shape=tuple(g.shape))
+        if r.shape == g.shape:
+            if np.issubdtype(r.dtype, np.floating):
+                item.update(max_abs_diff=float(np.abs(r - g).max()) if r.size else 0.,
+                            max_abs=float(np.abs(r).max()) if r.size else 0.)
+            else:
+                item.update(equal=float((r == g).mean()) if r.size else 1.)
+        result[name] = item
+    return result
+
+
+def verify(path: str, graph: nn.Module, names: Sequence[str], shape: Tuple[int, int], batch: int = 2,
+           rtol: float = 1e-3, in_channels: int = 3, seed: int = 0) -> Dict[str, dict]:
+    """Run the file in onnxruntime at ``shape`` with ``batch`` and compare with torch; raise
+    :class:`DeployError` when a shape differs or a float output differs by more than ``rtol`` of its largest value
+    (the graph then computes something else than the model, e.g. a shape kept from the export)."""
+    torch.manual_seed(seed)
+    x = torch.randn(batch, in_channels, *shape)
+    result = compare(names, run_torch(graph, x), run_ort(session(path), x))
+    for name, item in result.items():
+        if item['torch_shape'] != item['onnx_shape']:
+            raise DeployError(f'{path}: output {name} is {item["onnx_shape"]} in onnxruntime but {item["torch_shape"]} '
+                              f'in torch at input {tuple(x.shape)}: the graph kept a shape of the export')
+        if 'max_abs_diff' in item and item['max_abs_diff'] > rtol * max(item['max_abs'], 1.):
+            raise DeployError(f'{path}: output {name} differs from torch by {item["max_abs_diff"]:.3g} (largest value '
+                              f'{item["max_abs"]:.3g}) at input {tuple(x.shape)}')
+    return result
+
+
+def median_latency(fn, runs: int, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))

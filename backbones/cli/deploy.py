@@ -129,17 +129,41 @@ class ExportableAdaptiveAvgPool2d(nn.Module):
         return self.bins(oh, H, x) @ x @ self.bins(ow, W, x).transpose(0, 1)
 
 
+class ExportableUpsample(nn.Module):
+    """mmseg's ``Upsample`` by a scale factor (the scale heads of its Semantic FPN ``FPNHead``), which computes the
+    output size as Python ints, constants in a traced graph: the same resize with the size computed by the
+    exporter (``recompute_scale_factor``: output ``floor(H * s)``, coordinates from the sizes, as mmseg's)."""
+
+    def __init__(self, scale_factor, mode: str, align_corners):
+        super().__init__()
+        self.scale_factor, self.mode, self.align_corners = scale_factor, mode, align_corners
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(x, scale_factor=self.scale_factor, mode=self.mode, align_corners=self.align_corners,
+                             recompute_scale_factor=True)
+
+
+def _export_equivalent(module: nn.Module) -> Optional[nn.Module]:
+    """The exportable stand-in for a module whose traced graph would not follow the input size, or None."""
+    if isinstance(module, nn.AdaptiveAvgPool2d) and module.output_size not in (1, (1, 1)):
+        return ExportableAdaptiveAvgPool2d(module.output_size)
+    if (type(module).__name__ == 'Upsample' and type(module).__module__.startswith('mmseg')
+            and not module.size and module.scale_factor):
+        return ExportableUpsample(module.scale_factor, module.mode, module.align_corners)
+    return None
+
+
 def exportable(graph: nn.Module) -> nn.Module:
-    """A copy of ``graph`` whose adaptive average pools to more than 1x1 are :class:`ExportableAdaptiveAvgPool2d`
-    (the original, which torch runs, is left alone); ``graph`` itself where there are none."""
+    """A copy of ``graph`` with the stand-ins of :func:`_export_equivalent` (adaptive pooling above 1x1, mmseg's
+    ``Upsample``) swapped in; the original, which torch runs, is left alone. ``graph`` itself where there are none."""
     def swaps(module):
         return [(parent, name, child) for parent in module.modules() for name, child in parent.named_children()
-                if isinstance(child, nn.AdaptiveAvgPool2d) and child.output_size not in (1, (1, 1))]
+                if _export_equivalent(child) is not None]
     if not swaps(graph):
         return graph
     graph = copy.deepcopy(graph)
     for parent, name, child in swaps(graph):
-        setattr(parent, name, ExportableAdaptiveAvgPool2d(child.output_size))
+        setattr(parent, name, _export_equivalent(child))
     return graph
 
 

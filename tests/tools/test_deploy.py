@@ -32,18 +32,23 @@ TINY_UNIFORMER = dict(depths=[1, 1, 4, 1], embed_dims=[16, 32, 64, 128], head_di
 TINY_LIGHT = dict(depths=[1, 1, 3, 2], embed_dims=[32, 64, 128, 256], head_dim=32, mlp_ratio=3.,
                   prune_ratio=[[1, 0.5, 0.5], [0.5, 0.5]], trade_off=[[1, 0.5, 0.5], [0.5, 0.5]])
 TINY_VIT = dict(embed_dims=48, depth=4, num_heads=3)
-TINY_SGFORMER = dict(depths=[2, 2, 2, 1], embed_dims=[32, 64, 128, 256], num_heads=[2, 2, 4, 8])
+TINY_SGFORMER = dict(depths=[2, 2, 2, 1], embed_dims=[16, 32, 64, 128], num_heads=[2, 2, 4, 8])
+# hybrid: the modes' own rules at these depths would window every block (SG-Former, stage 3 of 2 blocks) or none
+# (ViT, 4 of 4 global): one window size per block instead, windowed and global blocks alternating
+HYBRID = {'vit': [5, 0, 5, 0], 'sgformer': [[0, 0], [0, 0], [4, 0], [0]]}
 
 BACKBONES = {
     **{f'uniformer-{m}': (UniFormer, dict(arch=TINY_UNIFORMER, attn_mode=m, window_size=5), ATOL)
        for m in ('global', 'window', 'hybrid')},
     'uniformer_light-global': (UniFormerLight, dict(arch=TINY_LIGHT), ATOL),
     # relative position (tables resized to the windows / the map), the position embedding resized to the grid
-    **{f'vit-rel_pos-{m}': (ViT, dict(arch=TINY_VIT, attn_mode=m, window_size=5, rel_pos=True, img_size=96), ATOL)
+    **{f'vit-rel_pos-{m}': (ViT, dict(arch=TINY_VIT, attn_mode=HYBRID['vit'] if m == 'hybrid' else m, window_size=5,
+                                      rel_pos=True, img_size=96), ATOL)
        for m in ('global', 'window', 'hybrid')},
     'vit-cls_token-multilevel-global': (ViT, dict(arch=TINY_VIT, with_cls_token=True, pyramid=None,
                                                   out_indices=(1, 3)), ATOL),
-    **{f'sgformer-{m}': (SGFormer, dict(arch=TINY_SGFORMER, attn_mode=m, window_size=4), ATOL_SORTED)
+    **{f'sgformer-{m}': (SGFormer, dict(arch=TINY_SGFORMER, attn_mode=HYBRID['sgformer'] if m == 'hybrid' else m,
+                                        window_size=4), ATOL_SORTED)
        for m in ('global', 'window', 'hybrid')},
 }
 
@@ -100,14 +105,14 @@ def test_sgformer_self_guided_attention_equals_torch_given_the_significance(tmp_
             return block(x, (significance.shape[1], significance.shape[2]), significance)[0]
 
     torch.manual_seed(0)
-    args = (torch.randn(1, 32 * 40, 32), torch.rand(1, 32, 40))
+    args = (torch.randn(1, 32 * 40, 16), torch.rand(1, 32, 40))
     path = str(tmp_path / 'block.onnx')
     torch.onnx.export(Block(), args, path, opset_version=deploy.OPSET, input_names=['x', 'significance'],
                       dynamic_axes={'x': {0: 'b', 1: 'n'}, 'significance': {0: 'b', 1: 'h', 2: 'w'}},
                       **deploy.exporter_kwargs())
     sess = onnxruntime.InferenceSession(path, providers=['CPUExecutionProvider'])
     for h, w in ((32, 40), (25, 33)):
-        x, significance = torch.randn(2, h * w, 32), torch.rand(2, h, w)
+        x, significance = torch.randn(2, h * w, 16), torch.rand(2, h, w)
         with torch.no_grad():
             ref = Block()(x, significance)
         got = sess.run(None, {'x': x.numpy(), 'significance': significance.numpy()})[0]
@@ -115,12 +120,13 @@ def test_sgformer_self_guided_attention_equals_torch_given_the_significance(tmp_
 
 
 TOYS = {
-    'seg': 'configs/seg/vit/upernet_vit-toy_1xb8-800_toy-ade-256x256.py',
-    'pose': 'configs/pose/sgformer/td-hm_sgformer-toy_1xb32-40e_toy-kpt-128x96.py',
+    'seg': 'configs/seg/vit/upernet_vit-toy_1xb8-800_toy-ade-256x256.py',  # UperNet's pyramid pooling
+    'seg-fpn': 'configs/seg/uniformer/fpn_uniformer-toy_1xb8-800_toy-ade-256x256.py',  # mmseg's Upsample
+    'pose': 'configs/pose/vit/td-hm_vit-toy_1xb32-40e_toy-kpt-128x96.py',
     'det': 'configs/det/uniformer/mask-rcnn_uniformer-toy_fpn_1x_toy-coco.py',
 }
-# the toy ViT's four blocks would all be global in hybrid mode (ViTDet's every 4th of depth / 4)
-MODES = {'seg': 'window', 'pose': 'hybrid', 'det': 'hybrid'}
+# the toy ViTs' four blocks would all be global in hybrid mode (ViTDet's every 4th of depth / 4)
+MODES = {'seg': 'window', 'seg-fpn': 'hybrid', 'pose': 'window', 'det': 'hybrid'}
 
 
 def _run_tool(tool, argv, monkeypatch):

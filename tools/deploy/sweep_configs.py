@@ -15,6 +15,8 @@ import tempfile
 import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+from mmengine.config import DictAction  # noqa: E402
+
 from backbones.cli import deploy  # noqa: E402
 
 
@@ -33,13 +35,15 @@ def main():
     parser.add_argument('--sizes', nargs='+', type=parse_size, default=[(1, 256, 320), (2, 193, 241), (1, 333, 517)])
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--json')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='applied in every mode, e.g. model.backbone.with_cls_token=False')
     args = parser.parse_args()
     import torch
     torch.set_num_threads(args.threads)
     rows = []
     for config in args.configs:
         for mode in args.modes:
-            options = {'model.backbone.attn_mode': mode}
+            options = {**args.cfg_options, 'model.backbone.attn_mode': mode}
             if mode != 'global':
                 options['model.backbone.window_size'] = args.window_size
             row = dict(config=osp.basename(config), mode=mode, part=args.part)

@@ -167,6 +167,34 @@ def exportable(graph: nn.Module) -> nn.Module:
     return graph
 
 
+def detections_from_features(model: nn.Module, feats: Sequence[torch.Tensor], shape: Tuple[int, int]) -> list:
+    """What stays in Python for a two-stage detector: mmdet's own RPN and RoI heads on the neck's levels (from the
+    ONNX file), for a batch of ``shape`` inputs without resizing; ``InstanceData`` per image (boxes, scores, labels,
+    masks)."""
+    from mmdet.structures import DetDataSample
+    meta = dict(img_shape=tuple(shape), ori_shape=tuple(shape), pad_shape=tuple(shape),
+                batch_input_shape=tuple(shape), scale_factor=(1., 1.))
+    samples = [DetDataSample(metainfo=meta) for _ in range(feats[0].shape[0])]
+    with torch.no_grad():
+        proposals = model.rpn_head.predict(tuple(feats), samples, rescale=False)
+        return model.roi_head.predict(tuple(feats), proposals, samples, rescale=True)
+
+
+def compare_detections(model: nn.Module, x: torch.Tensor, onnx_feats: Sequence[np.ndarray]) -> dict:
+    """The detector in torch against mmdet's heads on the ONNX file's features: boxes kept, the largest box and
+    score differences where both keep as many."""
+    ours = detections_from_features(model, [torch.from_numpy(f) for f in onnx_feats], x.shape[2:])
+    with torch.no_grad():
+        ref = detections_from_features(model, model.extract_feat(x), x.shape[2:])
+    out = dict(boxes_torch=[len(r) for r in ref], boxes_onnx=[len(o) for o in ours])
+    if out['boxes_torch'] == out['boxes_onnx']:
+        pairs = [(o, r) for o, r in zip(ours, ref) if len(r)]
+        out['max_box_diff'] = max([float((o.bboxes - r.bboxes).abs().max()) for o, r in pairs], default=0.)
+        out['max_score_diff'] = max([float((o.scores - r.scores).abs().max()) for o, r in pairs], default=0.)
+        out['labels_equal'] = all(torch.equal(o.labels, r.labels) for o, r in pairs)
+    return out
+
+
 def scope_of(model: nn.Module) -> str:
     return type(model).__module__.split('.')[0]
 

@@ -156,6 +156,10 @@ def test_tools_export_and_check_a_whole_toy_model(task, tmp_path, monkeypatch, c
                 assert item['max_abs_diff'] <= ATOL * max(1, item['max_abs']), (name, run['input'], item)
             else:  # the label map: argmax of logits equal within 1e-4
                 assert item['equal'] > 0.999, (name, run['input'], item)
+        if task == 'det':  # mmdet's heads in Python on the file's features: the detector's boxes
+            det = run['detections']
+            assert det['boxes_onnx'] == det['boxes_torch'] and det['boxes_torch'][0] > 0, det
+            assert det['max_box_diff'] < 1e-2 and det['max_score_diff'] < 1e-4 and det['labels_equal'], det
 
 
 def test_a_graph_that_keeps_the_export_size_is_refused(tmp_path, monkeypatch):

@@ -8,7 +8,9 @@ and the latency of both (median of runs, same inputs, same thread count).
 CONFIG, CHECKPOINT, ``--part`` and ``--cfg-options`` must be the ones the file was exported with. ``--image`` is read,
 resized to ``--shape`` when given, and normalised as the config's data preprocessor does; otherwise a random batch.
 onnxruntime runs on the CPU with every graph optimisation (``--no-optimize``: none) and ``--threads`` intra-op
-threads; ``--profile`` writes onnxruntime's per-node profile (JSON) and prints the slowest op types.
+threads; ``--profile`` writes onnxruntime's per-node profile (JSON) and prints the slowest op types. For an mmdet
+``--part model`` file, the detector's heads (RPN, proposals, RoI heads, NMS, masks: what stays in Python) also run
+on the file's features and their detections are compared with torch's.
 """
 import argparse
 import json
@@ -86,7 +88,12 @@ def main(argv=None):
                           f'(largest value {item["max_abs"]:.3g})')
                 else:
                     print(f'  {name} {item["onnx_shape"]}: equal {100 * item["equal"]:.3f}%')
-            results.append(dict(input=list(x.shape), torch_s=t_torch, onnxruntime_s=t_ort, outputs=diffs))
+            result = dict(input=list(x.shape), torch_s=t_torch, onnxruntime_s=t_ort, outputs=diffs)
+            if args.part == 'model' and deploy.scope_of(model) == 'mmdet':
+                # the rest of the detector in Python (mmdet's heads) on the file's features, against torch's
+                result['detections'] = det = deploy.compare_detections(model, x, got[:len(names) // 3])
+                print(f'  detections (mmdet\'s RPN / RoI heads in Python on the ONNX features): {det}')
+            results.append(result)
         if args.profile:
             report = sess.end_profiling()
             by_op = defaultdict(float)

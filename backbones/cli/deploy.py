@@ -227,7 +227,7 @@ def make_graph(model: nn.Module, part: str = 'backbone') -> Tuple[nn.Module, Lis
 def build_model(config: str, checkpoint: Optional[str] = None, cfg_options: Optional[dict] = None,
                 seed: int = 0) -> nn.Module:
     """A config's model in eval mode on the CPU: the checkpoint's weights, or (none given) its own initialisation
-    (seeded) with the backbone's Pretrained file dropped. ``cfg_options`` as tools/test.py's ``--cfg-options`` (attention
+    (seeded; class tokens drawn with std 0.02 rather than zeros) with the backbone's Pretrained file dropped. ``cfg_options`` as tools/test.py's ``--cfg-options`` (attention
     mode: ``model.backbone.attn_mode=window model.backbone.window_size=14``)."""
     from mmengine.config import Config
     from mmengine.logging import MMLogger
@@ -250,6 +250,10 @@ def build_model(config: str, checkpoint: Optional[str] = None, cfg_options: Opti
             model = MODELS.build(cfg.model)
         if checkpoint is None:
             model.init_weights()
+            for module in model.modules():  # a zero class token (its initial value) attends uniformly: UniFormer-
+                token = getattr(module, 'cls_token', None)  # Light's token ranking would be an all-way tie, which
+                if isinstance(token, nn.Parameter):  # torch's sort and ONNX's TopK break differently; draw it as
+                    nn.init.normal_(token, std=.02)  # a trained one is (not zero)
         else:
             load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
     finally:

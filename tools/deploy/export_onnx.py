@@ -9,7 +9,8 @@
   (proposals, NMS, RoIAlign, the RoI heads and mask pasting stay in Python: docs/deployment.md).
 - ``--dynamic``: batch, height and width are free (one file for every input size); else the graph is fixed to
   ``--shape`` (batch 1).
-- Without CHECKPOINT the model gets its initialisation (the backbone's Pretrained file is not read).
+- Without CHECKPOINT the model gets its initialisation with seed 0 (class tokens drawn with std 0.02, not zeros; the
+  backbone's Pretrained file is not read), the same in check_onnx.py.
 - The attention mode is switched as in tools/test.py, with ``--cfg-options``.
 
 After the export the file is run in onnxruntime and compared with torch: with ``--dynamic`` at another size (no

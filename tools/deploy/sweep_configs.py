@@ -4,7 +4,7 @@ onnxruntime with torch at three input sizes (batch 2 at one of them): the table 
     python tools/deploy/sweep_configs.py CONFIG [CONFIG ...] [--modes global window hybrid] [--window-size 14]
         [--part model] [--sizes 256x320 2x193x241 333x517] [--json out.json] [--threads 1]
 
-Random weights (seed 0; the class tokens drawn as trained ones are, see docs/deployment.md), no checkpoint needed.
+Random weights (deploy.build_model without a checkpoint: seed 0, class tokens not zero), no checkpoint needed.
 """
 import argparse
 import json
@@ -49,9 +49,6 @@ def main():
             row = dict(config=osp.basename(config), mode=mode, part=args.part)
             try:
                 model = deploy.build_model(config, None, options)
-                for module in model.modules():  # class tokens as trained ones: not all zero (see the docs)
-                    if isinstance(getattr(module, 'cls_token', None), torch.nn.Parameter):
-                        torch.nn.init.normal_(module.cls_token, std=.02)
                 graph, names = deploy.make_graph(model, args.part)
                 with tempfile.TemporaryDirectory() as tmp:
                     path = os.path.join(tmp, 'model.onnx')

@@ -61,7 +61,8 @@ class FeatureGraph(nn.Module):
 
 
 class SegGraph(nn.Module):
-    """mmseg ``EncoderDecoder``: logits resized to the input (as ``decode_head.predict``) and the label map."""
+    """mmseg ``EncoderDecoder``: logits resized to the input (as ``decode_head.predict``) and the label map (argmax;
+    a binary head's sigmoid above its threshold, as mmseg's ``postprocess_result``). Whole-image inference."""
 
     def __init__(self, model: nn.Module):
         super().__init__()
@@ -70,6 +71,8 @@ class SegGraph(nn.Module):
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         logits = self.model._forward(x)
         logits = F.interpolate(logits, size=x.shape[2:], mode='bilinear', align_corners=self.model.align_corners)
+        if logits.shape[1] == 1:  # a binary head: mmseg thresholds its sigmoid
+            return logits, (logits.sigmoid() > self.model.decode_head.threshold).squeeze(1).long()
         return logits, logits.argmax(1)
 
 
@@ -276,6 +279,22 @@ def _dynamic_axes(names: Sequence[str], outputs: Sequence[torch.Tensor]) -> Dict
     return axes
 
 
+def _sdpa_with_float_scale(g, query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    """torch < 2.2's ONNX symbolic of ``scaled_dot_product_attention`` fails on a float ``scale`` (it passes the
+    Python float to an ONNX op: "z_(): incompatible function arguments"); this hands it a tensor value instead
+    (an Identity of a constant, which the symbolic does not turn back into a float; folded away after)."""
+    from torch.onnx import symbolic_helper, symbolic_opset14
+    if not symbolic_helper._is_none(scale) and symbolic_helper._is_constant(scale):
+        scale = g.op('Identity', g.op('Constant', value_t=torch.tensor(symbolic_helper._maybe_get_const(scale, 'f'),
+                                                                        dtype=torch.float)))
+    return symbolic_opset14.scaled_dot_product_attention(g, query, key, value, attn_mask, dropout_p, is_causal, scale)
+
+
+def _patch_old_exporter() -> None:
+    if torch.__version__ < '2.2':
+        torch.onnx.register_custom_op_symbolic('aten::scaled_dot_product_attention', _sdpa_with_float_scale, 14)
+
+
 def export(graph: nn.Module, names: List[str], path: str, shape: Tuple[int, int] = (256, 320),
            dynamic: bool = True, in_channels: int = 3, opset: int = OPSET) -> str:
     """Trace ``graph`` at ``shape`` (batch 1) into an ONNX file with the TorchScript exporter; with ``dynamic``,
@@ -290,6 +309,7 @@ def export(graph: nn.Module, names: List[str], path: str, shape: Tuple[int, int]
     if dynamic:
         kwargs['dynamic_axes'] = _dynamic_axes(names, outputs)
     kwargs.update(exporter_kwargs())
+    _patch_old_exporter()
     try:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter('ignore')  # TracerWarnings: the graph is verified at other sizes instead

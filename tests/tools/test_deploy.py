@@ -178,3 +178,12 @@ def test_missing_onnxruntime_is_named(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, 'onnxruntime', None)
     with pytest.raises(deploy.DeployError, match=r'onnxruntime is not installed.*pip install -e \.\[deploy\]'):
         deploy.session(str(tmp_path / 'x.onnx'))
+
+
+def test_an_op_torch_cannot_export_is_named(tmp_path):
+    class Eig(torch.nn.Module):  # no ONNX symbolic
+        def forward(self, x):
+            return (torch.linalg.eigvals(x[:, 0, :4, :4]).real, )
+
+    with pytest.raises(deploy.DeployError, match=r'torch\.onnx\.export .* failed .*eigvals'):
+        deploy.export(Eig(), ['out'], str(tmp_path / 'x.onnx'), (8, 8))

@@ -153,7 +153,8 @@ def test_tools_export_and_check_a_whole_toy_model(task, tmp_path, monkeypatch, c
         for name, item in run['outputs'].items():
             assert item['onnx_shape'] == item['torch_shape'], (name, run['input'])
             if 'max_abs_diff' in item:
-                assert item['max_abs_diff'] <= ATOL * max(1, item['max_abs']), (name, run['input'], item)
+                # relative: the toy pose head's initial heatmaps are 1e-7
+                assert item['max_abs_diff'] <= ATOL * item['max_abs'], (name, run['input'], item)
             else:  # the label map: argmax of logits equal within 1e-4
                 assert item['equal'] > 0.999, (name, run['input'], item)
         if task == 'det':  # mmdet's heads in Python on the file's features: the detector's boxes

@@ -47,7 +47,7 @@ def require(module: str):
                           f'deploy extra: pip install -e .[deploy] (versions pinned in requirements/pins.txt)') from e
 
 
-# ---- the graphs -----------------------------------------------------------------------------------------------
+# ---- the graphs ---------------------------------------------------------------------------------------------------
 class FeatureGraph(nn.Module):
     """The backbone (+ neck): a tuple of feature maps."""
 
@@ -230,8 +230,9 @@ def make_graph(model: nn.Module, part: str = 'backbone') -> Tuple[nn.Module, Lis
 def build_model(config: str, checkpoint: Optional[str] = None, cfg_options: Optional[dict] = None,
                 seed: int = 0) -> nn.Module:
     """A config's model in eval mode on the CPU: the checkpoint's weights, or (none given) its own initialisation
-    (seeded; class tokens drawn with std 0.02 rather than zeros) with the backbone's Pretrained file dropped. ``cfg_options`` as tools/test.py's ``--cfg-options`` (attention
-    mode: ``model.backbone.attn_mode=window model.backbone.window_size=14``)."""
+    (seeded; class tokens drawn with std 0.02 rather than zeros) with the backbone's Pretrained file dropped.
+    ``cfg_options`` as tools/test.py's ``--cfg-options`` (attention mode: ``model.backbone.attn_mode=window
+    model.backbone.window_size=14``)."""
     from mmengine.config import Config
     from mmengine.logging import MMLogger
     from mmengine.registry import DefaultScope, MODELS
@@ -265,7 +266,7 @@ def build_model(config: str, checkpoint: Optional[str] = None, cfg_options: Opti
     return model.eval()
 
 
-# ---- export ---------------------------------------------------------------------------------------------------------
+# ---- export -------------------------------------------------------------------------------------------------------
 def exporter_kwargs() -> dict:
     """The TorchScript exporter on every torch: ``dynamo=False`` where the argument exists (torch >= 2.5; the
     dynamo exporter is the default from 2.9)."""
@@ -321,7 +322,7 @@ def export(graph: nn.Module, names: List[str], path: str, shape: Tuple[int, int]
     return path
 
 
-# ---- onnxruntime ----------------------------------------------------------------------------------------------------
+# ---- onnxruntime --------------------------------------------------------------------------------------------------
 def session(path: str, threads: int = 1, optimize: bool = True, profile: Optional[str] = None):
     """An onnxruntime CPU session: every graph optimisation, ``threads`` intra-op threads, sequential execution."""
     ort = require('onnxruntime')

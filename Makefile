@@ -71,7 +71,8 @@ test: $(STAMP)
 
 # The oldest stack the project claims (requirements/compat.txt: torch 2.1.2, numpy 1.26, mmcv 2.1.0, ...), built by
 # the same script into .venv-compat/. Its setup also proves that a plain `pip install -e .` in an existing
-# OpenMMLab environment installs or changes nothing but the project. Then the model tests and one forward per toolbox.
+# OpenMMLab environment installs or changes nothing but the project. Then the model tests, one forward per toolbox and
+# the ONNX export tests (the TorchScript exporter of torch 2.1.2, onnxruntime 1.16).
 COMPAT_VENV  := .venv-compat
 COMPAT_STAMP := $(COMPAT_VENV)/.setup-done
 $(COMPAT_STAMP): requirements/compat.txt tools/setup_env.sh pyproject.toml
@@ -79,4 +80,5 @@ $(COMPAT_STAMP): requirements/compat.txt tools/setup_env.sh pyproject.toml
 	touch $@
 
 test-compat: $(COMPAT_STAMP)
-	$(COMPAT_VENV)/bin/python -m pytest -q tests/models tests/layers tests/test_plugin_import.py tests/test_compat.py
+	$(COMPAT_VENV)/bin/python -m pytest -q tests/models tests/layers tests/test_plugin_import.py tests/test_compat.py \
+		tests/tools/test_deploy.py

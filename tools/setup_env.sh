@@ -121,6 +121,9 @@ step "mmdet, mmsegmentation, mmpose (without chumpy, which does not build and is
 "${PIP[@]}" mmdet mmsegmentation
 "${PIP[@]}" --no-deps mmpose
 
+step "onnx and onnxruntime (the deploy extra: ONNX export and its onnxruntime check, tools/deploy/)"
+"${PIP[@]}" onnx onnxruntime
+
 if [ "$PROJECT_DEPS" = none ]; then
     step "the project itself (editable)"
     "${PIP[@]}" --no-deps --no-build-isolation -e "$ROOT"
@@ -152,8 +155,9 @@ fi
 
 step "checking the stack"
 "$PY" - <<'EOF'
-import torch, mmengine, mmcv, mmdet, mmseg, mmpose, backbones  # noqa: F401
+import torch, mmengine, mmcv, mmdet, mmseg, mmpose, onnx, onnxruntime, backbones  # noqa: F401
 from mmcv.ops import nms, RoIAlign  # noqa: F401
 print(f'torch {torch.__version__}, mmengine {mmengine.__version__}, mmcv {mmcv.__version__}, '
-      f'mmdet {mmdet.__version__}, mmseg {mmseg.__version__}, mmpose {mmpose.__version__}: ok')
+      f'mmdet {mmdet.__version__}, mmseg {mmseg.__version__}, mmpose {mmpose.__version__}, '
+      f'onnx {onnx.__version__}, onnxruntime {onnxruntime.__version__}: ok')
 EOF

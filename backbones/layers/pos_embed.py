@@ -30,7 +30,7 @@ def resize_pos_embed(pos_embed: torch.Tensor, src_hw: Tuple[int, int], dst_hw: T
     if pos_embed.dim() != 3 or pos_embed.shape[1] != num_prefix_tokens + src_hw[0] * src_hw[1]:
         raise ValueError(f'pos_embed of shape {tuple(pos_embed.shape)} does not hold {num_prefix_tokens} prefix '
                          f'tokens and a {src_hw[0]}x{src_hw[1]} grid')
-    if tuple(src_hw) == tuple(dst_hw):
+    if not torch.jit.is_tracing() and tuple(src_hw) == tuple(dst_hw):  # traced: resized to the input's grid
         return pos_embed
     prefix, grid = pos_embed[:, :num_prefix_tokens], pos_embed[:, num_prefix_tokens:]
     grid = grid.reshape(1, *src_hw, -1).permute(0, 3, 1, 2)
@@ -54,7 +54,7 @@ def resize_rel_pos_bias_table(table: torch.Tensor, src_window: int, dst_window: 
 
 def resize_decomposed_rel_pos(rel_pos: torch.Tensor, length: int) -> torch.Tensor:
     """Linearly interpolate a ViTDet / SAM decomposed relative position table ``(L, C)`` to ``(length, C)``."""
-    if rel_pos.shape[0] == length:
+    if not isinstance(length, torch.Tensor) and rel_pos.shape[0] == length:  # a traced length follows the input
         return rel_pos
     out = F.interpolate(rel_pos.T.unsqueeze(0).float(), size=length, mode='linear', align_corners=False)
     return out[0].T.to(rel_pos.dtype)

@@ -23,7 +23,7 @@ def window_partition(x: torch.Tensor, window_size: int) -> Tuple[torch.Tensor, T
     B, H, W, C = x.shape
     pad_b = (window_size - H % window_size) % window_size
     pad_r = (window_size - W % window_size) % window_size
-    if pad_b or pad_r:
+    if torch.jit.is_tracing() or pad_b or pad_r:  # traced: the padding follows the input size
         x = F.pad(x, (0, 0, 0, pad_r, 0, pad_b))
     Hp, Wp = H + pad_b, W + pad_r
     x = x.view(B, Hp // window_size, window_size, Wp // window_size, window_size, C)
@@ -48,6 +48,6 @@ def window_unpartition(windows: torch.Tensor, window_size: int, padded_hw: Tuple
     C = windows.shape[-1]
     x = windows.reshape(-1, Hp // window_size, Wp // window_size, window_size, window_size, C)
     x = x.permute(0, 1, 3, 2, 4, 5).reshape(-1, Hp, Wp, C)
-    if Hp > H or Wp > W:
+    if torch.jit.is_tracing() or Hp > H or Wp > W:  # traced: the crop follows the input size
         x = x[:, :H, :W, :]
     return x

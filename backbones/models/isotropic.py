@@ -192,7 +192,7 @@ class IsotropicBackbone(PyramidBackbone):
         self.check_input(x)
         p = self.patch_size
         pad_h, pad_w = -x.shape[2] % p, -x.shape[3] % p
-        if pad_h or pad_w:  # to the patch multiple, as timm's dynamic_img_pad
+        if torch.jit.is_tracing() or pad_h or pad_w:  # to the patch multiple, as timm's dynamic_img_pad
             x = F.pad(x, (0, pad_w, 0, pad_h))
         x = self.patch_embed(x)
         B, C, H, W = x.shape

@@ -235,8 +235,9 @@ class HybridScaleAttention(_AttentionBase):
 
     def window_validity(self, hw: Tuple[int, int], padded: Tuple[int, int], device: torch.device) -> torch.Tensor:
         """Which tokens of each window of the padded map are in the map: ``(H/w, W/w, w * w)`` bool."""
-        valid = torch.zeros(padded, dtype=torch.bool, device=device)
-        valid[:hw[0], :hw[1]] = True
+        # rows and columns compared with the map size rather than a slice assignment: the same mask, also traced
+        valid = ((torch.arange(padded[0], device=device) < hw[0])[:, None]
+                 & (torch.arange(padded[1], device=device) < hw[1])[None, :])
         w = self.window_size
         return valid.reshape(padded[0] // w, w, padded[1] // w, w).transpose(1, 2).reshape(
             padded[0] // w, padded[1] // w, w * w)
@@ -249,10 +250,10 @@ class HybridScaleAttention(_AttentionBase):
         # global half over the reduced map (a map that is no multiple of sr is zero-padded at the bottom / right,
         # so the last reduced tokens cover the map's remainder)
         grid = tokens_to_map(x, hw)
-        if H % s or W % s:
+        if torch.jit.is_tracing() or H % s or W % s:  # traced: the padding follows the input size
             grid = F.pad(grid, (0, -W % s, 0, -H % s))
         reduced = self.act(self.norm(self.sr(grid).flatten(2).transpose(1, 2)))
-        Hs, Ws = -(-H // s), -(-W // s)
+        Hs, Ws = (H + s - 1) // s, (W + s - 1) // s  # ceil; not -(-H // s): traced, // of negatives truncates
         k, v = self.key_value(self.kv1, reduced, n)
         attn = self.attn_drop(attention_map(self.heads(self.q1(x), n), k, self.scale))
         out_global = (attn @ v).transpose(1, 2).reshape(B, N, C // 2)
@@ -263,20 +264,22 @@ class HybridScaleAttention(_AttentionBase):
         # local half in windows (a map that is no multiple of w is padded; padded keys are masked out, padded
         # queries are dropped, and the significance averages over the queries in the map)
         padded = (H + -H % w, W + -W % w)
+        # traced: the padded path always (its padding and mask follow the input size; no-ops where nothing pads)
+        pads = torch.jit.is_tracing() or padded != (H, W)
         tokens = x
-        if padded != (H, W):
+        if pads:
             tokens = F.pad(x.reshape(B, H, W, C), (0, 0, 0, padded[1] - W, 0, padded[0] - H)).flatten(1, 2)
         q = self.to_windows(self.heads(self.q2(tokens), n), padded)
         k, v = (self.to_windows(t, padded) for t in self.key_value(self.kv2, tokens, n))
         logits = (q @ k.transpose(-2, -1)).mul_(self.scale)  # (B, n, H/w, W/w, w*w, w*w)
-        if padded != (H, W):
+        if pads:
             valid = self.window_validity(hw, padded, x.device)
             logits.masked_fill_(~valid[:, :, None, :], float('-inf'))
         attn = self.attn_drop(logits.softmax(-1))
         nh, nw = padded[0] // w, padded[1] // w
         out_local = (attn @ v).reshape(B, n, nh, nw, w, w, -1).permute(0, 2, 4, 3, 5, 1, 6)
         out_local = out_local.reshape(B, *padded, C // 2)[:, :H, :W].reshape(B, N, C // 2)
-        if padded == (H, W):
+        if not pads:
             received = attn.detach().mean(1).mean(-2)  # (B, H/w, W/w, w*w)
         else:
             weights = valid / valid.sum(-1, keepdim=True)  # mean over the window's queries in the map
@@ -316,9 +319,9 @@ class SelfGuidedAttention(_AttentionBase):
         merged, start = [], 0
         for i, (g, length) in enumerate(zip(self.group_sizes, self.part_lengths(N))):
             part = tokens[:, start:start + length].transpose(1, 2)
-            if length % g:  # the last group of a part is completed with zero tokens
+            if torch.jit.is_tracing() or length % g:  # the last group of a part is completed with zero tokens
                 part = F.pad(part, (0, -length % g))
-            part = part.reshape(B, C, -(-length // g), g)
+            part = part.reshape(B, C, (length + g - 1) // g, g)  # ceil, also traced (see Hs above)
             merged.append(getattr(self, f'f{i + 1}')(part).squeeze(-1))
             start += length
         return torch.cat(merged, dim=-1).transpose(1, 2)

@@ -77,7 +77,8 @@ class PrunedAttentionBlock(AttentionBlock):
             if scores is None:
                 raise ValueError('the first attention block must have prune_ratio 1: pruning needs token scores')
             N = x.shape[1]
-            keep = int(N * self.prune_ratio)
+            # traced: a tensor, so that the kept count follows the input size (an int would be a constant)
+            keep = (N * self.prune_ratio).long() if torch.jit.is_tracing() else int(N * self.prune_ratio)
             order = torch.argsort(scores, dim=1, descending=True)
             x, scores = _gather_tokens(x, order), _gather_tokens(scores, order)
             kept, dropped = x[:, :keep], x[:, keep:]

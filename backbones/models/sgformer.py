@@ -413,11 +413,8 @@ class SGFormer(PyramidBackbone):
         fused_attn (bool): ``F.scaled_dot_product_attention`` where no attention map is needed (self-guided and
             plain attention; the hybrid-scale attention always computes its maps): less memory, faster. The
             official op order (False) gives the official outputs bit for bit on the same machine. The self-guided
-            regrouping sorts tokens by significance, a discontinuous step: rounding differences of 1e-7 (fused
-            attention, another machine or device) swap tokens whose significances nearly tie, and a swap inside a
-            merged group changes its key / value. With random weights the fused path measured 3e-6 from the official
-            outputs on the reduced test arch but up to 0.5 on the zoo archs (see the module docstring).
-            Defaults to False.
+            regrouping sorts tokens by significance, so rounding differences can swap near-tied tokens: how far the
+            fused path lands from the official outputs is measured in docs/sgformer.md. Defaults to False.
         frozen_stages (int): -1 nothing, 0 the stem and ``pos_embed``, k those and stages 1..k.
         in_channels, out_indices, norm_eval, with_cp, init_cfg: as :class:`PyramidBackbone`.
     """

@@ -31,8 +31,8 @@ from mmengine.utils import digit_version
 WEIGHT_KEYS = ('state_dict', 'model', 'state_dict_ema')
 _STAT_METHODS = ('min', 'max', 'current', 'mean')
 # torch's RuntimeErrors for a file that is no (whole) checkpoint
-_CORRUPT_FILE_MESSAGES = ('PytorchStreamReader', 'invalid load key', 'failed finding central directory',
-                          'unpickling', 'Unpickling')
+_CORRUPT_FILE_MESSAGES = ('pytorchstreamreader', 'invalid load key', 'failed finding central directory',
+                          'unpickling')
 
 
 def weights_only_by_default() -> bool:
@@ -105,7 +105,7 @@ def reading_checkpoint(filename: str):
         except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as e:
             raise ValueError(_not_a_checkpoint(filename, e)) from None
         except RuntimeError as e:
-            if not any(s in str(e) for s in _CORRUPT_FILE_MESSAGES):
+            if not any(s in str(e).lower() for s in _CORRUPT_FILE_MESSAGES):
                 raise
             raise ValueError(_not_a_checkpoint(filename, e)) from None
 

@@ -140,8 +140,8 @@ class PyramidBackbone(StateDictAdapter, BaseModule):
         with_cp (bool | Sequence[bool | int]): Gradient checkpointing; a bool for every block, or per stage a bool
             or the number of leading blocks to checkpoint (the official ``checkpoint_num``).
         out_norm_cfg (dict, optional): Norm of each requested output, for families that declare output norms
-            (``dict(type='LN', eps=1e-6)``, ``dict(type='BN')``, ``dict(type='SyncBN')``) or None for none.
-            Defaults to the family's ``default_out_norm_cfg``.
+            (``dict(type='LN', eps=1e-6)``, ``dict(type='BN')``, ``dict(type='SyncBN')``); None builds none
+            (families without output norms pass nothing). Defaults to None.
         init_cfg (dict | list, optional): ``dict(type='Pretrained', checkpoint=..., prefix=None)`` loads an
             official or downstream checkpoint through the family's converter, after the family's own
             initialisation (``default_init_cfg``) of whatever it does not hold, and reports what did not fit.
@@ -156,9 +156,7 @@ class PyramidBackbone(StateDictAdapter, BaseModule):
     hybrid_global_every: int = 4
     freeze_unit = 'stage'  # what frozen_stages counts: 'stage' or 'block'
     output_unit = 'stage'  # what out_indices index: 'stage' or 'block'
-    default_out_norm_cfg: Optional[dict] = dict(type='LN', eps=1e-6)
     default_init_cfg: Optional[List[dict]] = None
-    _default = object()
 
     def __init__(self,
                  arch: Union[str, dict],
@@ -170,15 +168,14 @@ class PyramidBackbone(StateDictAdapter, BaseModule):
                  norm_eval: bool = False,
                  with_cp: Union[bool, Sequence[Union[bool, int]]] = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None,
-                 out_norm_cfg: Optional[dict] = _default):
+                 out_norm_cfg: Optional[dict] = None):
         cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg] if init_cfg else []
         # Pretrained checkpoints are loaded by load_pretrained (unwrapping, conversion, loud report)
         self.pretrained_cfgs = [c for c in cfgs if c.get('type') == 'Pretrained']
         super().__init__(init_cfg=[c for c in cfgs if c.get('type') != 'Pretrained'] or self.default_init_cfg)
         self.arch = self.resolve_arch(arch)
         self.in_channels = in_channels
-        self.out_norm_cfg = copy.deepcopy(self.default_out_norm_cfg if out_norm_cfg is self._default
-                                          else out_norm_cfg)
+        self.out_norm_cfg = copy.deepcopy(out_norm_cfg)
         self.stem_members, self.stages = self.declare_stages()
         self.num_stages = len(self.stages)
         depths = [s.depth for s in self.stages]

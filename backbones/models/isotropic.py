@@ -86,7 +86,6 @@ class IsotropicBackbone(PyramidBackbone):
     prefix_token_names: Tuple[str, ...] = ('cls_token', 'dist_token')  # the prefix tokens a family may have
     prefix_entry = 0  # the block the prefix tokens join before
     pos_embed_covers_prefix = True  # pos_embed holds positions for the prefix tokens (ViT) or the grid only
-    default_out_norm_cfg = None
 
     def __init__(self,
                  arch: Union[str, dict],

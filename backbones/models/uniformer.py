@@ -127,10 +127,10 @@ class UniFormer(PyramidBackbone):
         qkv_bias (bool): qkv bias. qk_scale (float, optional): Overrides ``head_dim ** -0.5``.
         fused_attn (bool): Use ``F.scaled_dot_product_attention`` (True) or the explicit math path.
         optimized (bool): Run on channels-last feature maps (1x1 convolutions become matrix products, faster on
-            CPU (docs/uniformer.md), and the token layout of the attention blocks is a free view) and fold inference-time
-            BatchNorms into the 1x1 convolutions after them. Same results up to float rounding; outputs are
-            contiguous NCHW either way. False keeps the official layout and op order (with ``fused_attn=False``,
-            the official rounding bit for bit). Defaults to True.
+            CPU: docs/uniformer.md; the token layout of the attention blocks is a free view) and fold
+            inference-time BatchNorms into the 1x1 convolutions after them. Same results up to float rounding;
+            outputs are contiguous NCHW either way. False keeps the official layout and op order (with
+            ``fused_attn=False``, the official rounding bit for bit). Defaults to True.
         out_norm_cfg (dict, optional): Norm of each requested output (``LN`` as the official dense models,
             ``BN`` / ``SyncBN``, or None). Defaults to ``dict(type='LN', eps=1e-6)``.
     """

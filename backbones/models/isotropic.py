@@ -67,7 +67,8 @@ class IsotropicBackbone(PyramidBackbone):
         window_size (int): Window side in tokens. Defaults to 14.
         prefix_tokens (Sequence[str]): Names of the prefix tokens run through the blocks from block
             ``prefix_entry`` on (``'cls_token'``, ``'dist_token'``); never part of the outputs; blocks they pass
-            through attend globally. Defaults to none.
+            through attend globally unless the family's blocks take them in windows (``windows_take_prefix``).
+            Defaults to none.
         out_indices (int | Sequence[int]): Blocks (0-based, negatives from the end) whose maps are returned, or
             the block the pyramid is built from. Defaults to -1.
         pyramid (Sequence[float], optional): Scale factors of ViTDet's simple pyramid built from the last block in
@@ -86,6 +87,7 @@ class IsotropicBackbone(PyramidBackbone):
     prefix_token_names: Tuple[str, ...] = ('cls_token', 'dist_token')  # the prefix tokens a family may have
     prefix_entry = 0  # the block the prefix tokens join before
     pos_embed_covers_prefix = True  # pos_embed holds positions for the prefix tokens (ViT) or the grid only
+    windows_take_prefix = False  # whether windowed blocks can run the prefix tokens (the family's blocks say how)
 
     def __init__(self,
                  arch: Union[str, dict],
@@ -114,7 +116,7 @@ class IsotropicBackbone(PyramidBackbone):
             raise ValueError(f'prefix tokens {unknown} unknown; {type(self).__name__} has {self.prefix_token_names}')
         self.prefix_tokens = tuple(prefix_tokens)
         self.num_prefix_tokens = len(self.prefix_tokens)
-        if self.prefix_tokens and any(self.window_sizes[self.prefix_entry:]):
+        if self.prefix_tokens and not self.windows_take_prefix and any(self.window_sizes[self.prefix_entry:]):
             raise ValueError(f'window attention cannot take the class token: attn_mode={self.attn_mode!r} needs '
                              f'no prefix tokens in blocks {self.prefix_entry}.. (with_cls_token=False; ViTDet '
                              f'drops it)')

@@ -23,6 +23,8 @@ TINY = {
                 window_size=4, rel_pos=True),
     'SGFormer': dict(arch=dict(depths=[1, 2, 2, 1], embed_dims=[16, 32, 64, 128], num_heads=[2, 2, 4, 8]),
                      window_size=4),
+    # depth 8: 'hybrid' keeps blocks 1, 3, 5, 7 global and windows the others (the class token joined to each window)
+    'CeiT': dict(arch=dict(embed_dims=16, depth=8, num_heads=2, mlp_ratio=2., stem_channels=8), window_size=4),
 }
 NAMES = sorted(FAMILIES)
 

@@ -1,0 +1,239 @@
+"""CeiT ("Incorporating Convolution Designs into Visual Transformers", Yuan et al., ICCV 2021) as a plain
+single-scale backbone for dense prediction, on :class:`~backbones.models.isotropic.IsotropicBackbone`.
+
+Facts from the official code (``coeusguo/ceit``, ``ceit_model.py``):
+
+- Image-to-Tokens stem: 7x7 stride-2 conv (64 channels, no bias) + BatchNorm + 3x3 stride-2 max-pool (no
+  activation), then a 4x4 stride-4 conv with bias to the embedding: stride 16 in all.
+- Blocks: pre-norm attention (qkv with bias) and a locally-enhanced feed-forward (LeFF): 1x1 conv up + BN + GELU,
+  3x3 depthwise conv + BN + GELU, 1x1 conv down + BN, on the patch tokens laid out as a map. The class token
+  bypasses the convolutions: the LeFF returns its (normed) input for it, which the residual adds.
+- A class token in every block, the position embedding covering it; the layer-wise class-token attention head
+  (``lca``, ``pos_layer_embed``), its norm (``norm``) and ``head`` classify and are dropped here.
+
+What changed for dense prediction: the LeFF takes any ``H x W`` map (the official one reshapes a square grid), the
+position embedding is fitted to each grid, and the map is padded to the stride. Windows (ViTDet's adaptation): in
+a windowed block each window's tokens attend to themselves and the class token joined to every window, and the
+class token attends globally to all tokens, so it stays in every block as in pretraining and a window over the
+whole map is global attention (``with_cls_token=False`` drops it instead, as ViTDet; docs/ceit.md compares both).
+"""
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import build_norm_layer
+from mmcv.cnn.bricks import DropPath
+
+from ..layers import Attention, scaled_dot_product, window_partition, window_unpartition
+from ..state_dicts import count_blocks
+from .base import register_backbone
+from .isotropic import PYRAMID_SCALES, IsotropicBackbone
+from .vit import ViT
+
+# official name prefix -> ours (the stem is the isotropic base's ``patch_embed``)
+OFFICIAL_STEM_NAMES = {'i2t.backbone.conv.': 'patch_embed.conv.', 'i2t.backbone.bn.': 'patch_embed.bn.',
+                       'i2t.proj.': 'patch_embed.proj.'}
+
+
+class Image2Tokens(nn.Module):
+    """CeiT's I2T stem: 7x7 stride-2 conv + norm + 3x3 stride-2 max-pool, then a ``patch_size / 4`` patch conv:
+    ``(B, in_channels, H, W)`` -> ``(B, embed_dims, H / patch_size, W / patch_size)``."""
+
+    def __init__(self, in_channels: int, embed_dims: int, patch_size: int, stem_channels: int, norm_cfg: dict):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, stem_channels, 7, 2, 3, bias=False)
+        self.bn = build_norm_layer(norm_cfg, stem_channels)[1]
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        self.proj = nn.Conv2d(stem_channels, embed_dims, patch_size // 4, patch_size // 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(self.maxpool(self.bn(self.conv(x))))
+
+
+class LeFF(nn.Module):
+    """Locally-enhanced feed-forward on ``(B, prefix + H * W, C)`` tokens: 1x1 conv + norm + GELU, depthwise
+    ``kernel_size`` conv + norm + GELU, 1x1 conv + norm over the ``H x W`` map; the prefix tokens are returned as
+    they came (the official LeFF's class token)."""
+
+    def __init__(self, dim: int, hidden: int, kernel_size: int, norm_cfg: dict):
+        super().__init__()
+        self.conv1 = nn.Conv2d(dim, hidden, 1)
+        self.conv2 = nn.Conv2d(hidden, hidden, kernel_size, padding=(kernel_size - 1) // 2, groups=hidden)
+        self.conv3 = nn.Conv2d(hidden, dim, 1)
+        self.act = nn.GELU()
+        self.bn1 = build_norm_layer(norm_cfg, hidden)[1]
+        self.bn2 = build_norm_layer(norm_cfg, hidden)[1]
+        self.bn3 = build_norm_layer(norm_cfg, dim)[1]
+
+    def forward(self, x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
+        B, N, C = x.shape
+        prefix, tokens = x.split([N - hw[0] * hw[1], hw[0] * hw[1]], dim=1)
+        y = tokens.reshape(B, *hw, C).permute(0, 3, 1, 2)
+        y = self.act(self.bn1(self.conv1(y)))
+        y = self.act(self.bn2(self.conv2(y)))
+        y = self.bn3(self.conv3(y))
+        return torch.cat((prefix, y.flatten(2).transpose(1, 2)), dim=1)
+
+
+class CeiTBlock(nn.Module):
+    """Pre-norm attention + LeFF on ``(B, prefix + H * W, C)`` tokens. ``window_size > 0``: the map attends in
+    windows (zero-padded to a multiple, as ViTDet) with the prefix tokens joined to every window, and the prefix
+    tokens attend globally to all tokens (their query against every key, as CeiT's class-token head does)."""
+
+    def __init__(self,
+                 dim: int,
+                 num_heads: int,
+                 mlp_ratio: float,
+                 qkv_bias: bool,
+                 drop_path: float,
+                 window_size: int = 0,
+                 leff_kernel: int = 3,
+                 norm_cfg: dict = dict(type='BN'),
+                 fused_attn: bool = True):
+        super().__init__()
+        self.window_size = window_size
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.attn = Attention(dim, num_heads, qkv_bias, fused_attn=fused_attn)
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        self.leff = LeFF(dim, int(dim * mlp_ratio), leff_kernel, norm_cfg)
+
+    def forward(self, x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
+        y = self.norm1(x)
+        y = self.window_attention(y, hw) if self.window_size else self.attn(y)
+        x = x + self.drop_path(y)
+        return x + self.drop_path(self.leff(self.norm2(x), hw))
+
+    def window_attention(self, x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
+        B, N, C = x.shape
+        p, w = N - hw[0] * hw[1], self.window_size
+        windows, padded_hw = window_partition(x[:, p:].reshape(B, *hw, C), w)
+        if p:
+            windows = torch.cat((x[:, :p].repeat_interleave(windows.shape[0] // B, dim=0), windows), dim=1)
+        y = window_unpartition(self.attn(windows)[:, p:], w, padded_hw, hw).reshape(B, -1, C)
+        return torch.cat((self.prefix_attention(x, p), y), dim=1) if p else y
+
+    def prefix_attention(self, x: torch.Tensor, p: int) -> torch.Tensor:
+        """The first ``p`` tokens' attention over all of ``x``: their queries only (O(N), not O(N^2))."""
+        attn, (B, N, C) = self.attn, x.shape
+        heads, weight, bias = attn.num_heads, attn.qkv.weight, attn.qkv.bias
+        q = F.linear(x[:, :p], weight[:C], None if bias is None else bias[:C])
+        kv = F.linear(x, weight[C:], None if bias is None else bias[C:])
+        q = q.reshape(B, p, heads, C // heads).transpose(1, 2)
+        k, v = kv.reshape(B, N, 2, heads, C // heads).permute(2, 0, 3, 1, 4).unbind(0)
+        y = scaled_dot_product(q, k, v, attn.scale, attn.fused_attn, attn.attn_drop if self.training else 0.)
+        return attn.proj_drop(attn.proj(y.transpose(1, 2).reshape(B, p, C)))
+
+
+@register_backbone
+class CeiT(IsotropicBackbone):
+    """Convolution-enhanced image Transformer (CeiT) for dense prediction.
+
+    Args:
+        arch (str | dict): ``tiny``, ``small``, ``base`` (aliases ``t``, ``s``, ``b``; the official 224 and 384
+            checkpoints share them) or a dict with ``embed_dims``, ``depth``, ``num_heads`` and optionally
+            ``patch_size`` (16, a multiple of 4), ``mlp_ratio`` (4), ``stem_channels`` (64), ``leff_kernel`` (3).
+            Defaults to ``'small'``.
+        with_cls_token (bool): Run the class token through every block as the official model (windowed blocks
+            join it to every window and let it attend globally). False drops it and its position on load, as
+            ViTDet drops ViT's. Never part of the outputs. Defaults to True.
+        norm_cfg (dict): The norm of the stem and the LeFFs (the checkpoints' BatchNorm): ``BN`` or ``SyncBN``.
+            Defaults to ``dict(type='BN')``.
+        drop_path_rate (float): Stochastic depth, rising linearly over the blocks. Defaults to 0.
+        qkv_bias (bool): Biases of the qkv projection (the official models have them). Defaults to True.
+        fused_attn (bool): ``F.scaled_dot_product_attention`` (True) or the explicit math path. Defaults to True.
+        pretrain_img_size, attn_mode, window_size, in_channels, out_indices, pyramid, antialias_pos_embed,
+        frozen_stages, norm_eval, with_cp, init_cfg: as :class:`~backbones.models.isotropic.IsotropicBackbone`;
+            ``'hybrid'`` keeps ViTDet's four evenly spaced blocks global (2, 5, 8, 11 of 12). The final norm of the
+            classifier (``norm``) normalises the class-token head's output, so it is not offered here.
+    """
+
+    arch_zoo: Dict[str, dict] = {
+        **dict.fromkeys(['t', 'tiny'], dict(embed_dims=192, depth=12, num_heads=3)),
+        **dict.fromkeys(['s', 'small'], dict(embed_dims=384, depth=12, num_heads=6)),
+        **dict.fromkeys(['b', 'base'], dict(embed_dims=768, depth=12, num_heads=12)),
+    }
+    arch_required = ('embed_dims', 'depth', 'num_heads')
+    arch_defaults = dict(patch_size=16, mlp_ratio=4., stem_channels=64, leff_kernel=3)
+    # the layer-wise class-token attention head, its layer position embedding, its norm and the classifier
+    classifier_keys = ('lca.', 'pos_layer_embed', 'norm.', 'head.')
+    prefix_token_names = ('cls_token', )
+    windows_take_prefix = True
+    default_init_cfg = [
+        dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
+        dict(type='Constant', layer='LayerNorm', val=1., bias=0.)
+    ]
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'small',
+                 pretrain_img_size: Optional[Union[int, Tuple[int, int]]] = None,
+                 attn_mode: Union[str, Sequence[int]] = 'global',
+                 window_size: int = 14,
+                 with_cls_token: bool = True,
+                 in_channels: int = 3,
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 pyramid: Optional[Sequence[float]] = PYRAMID_SCALES,
+                 norm_cfg: dict = dict(type='BN'),
+                 antialias_pos_embed: bool = False,
+                 drop_path_rate: float = 0.,
+                 qkv_bias: bool = True,
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 with_cp: Union[bool, Sequence[Union[bool, int]]] = False,
+                 fused_attn: bool = True,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None):
+        prefix_tokens = ('cls_token', ) if with_cls_token else ()
+        super().__init__(arch, pretrain_img_size, attn_mode, window_size, prefix_tokens, in_channels, out_indices,
+                         pyramid, False, antialias_pos_embed, frozen_stages, norm_eval, with_cp, init_cfg)
+        self.norm_cfg, self.qkv_bias, self.fused_attn = dict(norm_cfg), qkv_bias, fused_attn
+        self.build_grid(drop_path_rate)
+
+    # ---- options and layers -----------------------------------------------------------------------
+    @classmethod
+    def check_arch(cls, arch: dict) -> None:
+        if arch['embed_dims'] % arch['num_heads']:
+            raise ValueError(f'embed_dims {arch["embed_dims"]} must be a multiple of num_heads {arch["num_heads"]}')
+        if arch['patch_size'] % 4 or arch['patch_size'] < 4:
+            raise ValueError(f'patch_size {arch["patch_size"]} must be a positive multiple of 4 (the I2T stem '
+                             f'reduces by 4 before its patch conv)')
+        if arch['leff_kernel'] % 2 == 0:
+            raise ValueError(f'leff_kernel {arch["leff_kernel"]} must be odd (the LeFF keeps the map size)')
+
+    @classmethod
+    def hybrid_global(cls, index: int, depth: int) -> bool:
+        """ViTDet's four evenly spaced global blocks, as the ViT family."""
+        return ViT.hybrid_global(index, depth)
+
+    def make_stem(self) -> nn.Module:
+        a = self.arch
+        return Image2Tokens(self.in_channels, self.embed_dims, self.patch_size, a['stem_channels'], self.norm_cfg)
+
+    def make_block(self, index: int, window_size: int, drop_path: float) -> nn.Module:
+        a = self.arch
+        return CeiTBlock(self.embed_dims, a['num_heads'], a['mlp_ratio'], self.qkv_bias, drop_path, window_size,
+                         a['leff_kernel'], self.norm_cfg, self.fused_attn)
+
+    # ---- checkpoints ----------------------------------------------------------------------------
+    @staticmethod
+    def convert_checkpoint(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """The official I2T stem (``i2t.backbone.conv``, ``i2t.backbone.bn``, ``i2t.proj``) is our
+        ``patch_embed``; every other official name is ours (pure and idempotent)."""
+        out = {}
+        for k, v in state_dict.items():
+            old = next((o for o in OFFICIAL_STEM_NAMES if k.startswith(o)), None)
+            out[OFFICIAL_STEM_NAMES[old] + k[len(old):] if old else k] = v
+        return out
+
+    @classmethod
+    def describe_state_dict(cls, state_dict: Dict[str, torch.Tensor]) -> Optional[dict]:
+        if 'blocks.0.leff.conv1.weight' not in state_dict or 'patch_embed.proj.weight' not in state_dict:
+            return None
+        return dict(embed_dims=int(state_dict['patch_embed.proj.weight'].shape[0]),
+                    depth=count_blocks(state_dict, 'blocks'),
+                    mlp_hidden=int(state_dict['blocks.0.leff.conv1.weight'].shape[0]))
+
+    @classmethod
+    def describe_arch(cls, arch: dict) -> dict:
+        return dict(embed_dims=arch['embed_dims'], depth=arch['depth'],
+                    mlp_hidden=int(arch['embed_dims'] * arch['mlp_ratio']))

@@ -1,0 +1,7 @@
+# Top-down heatmap, CeiT-T (official IN-1K 224 checkpoint), 256x192, COCO: the CeiT-S config with the tiny backbone.
+# No published result (see the README).
+_base_ = './td-hm_ceit-s_8xb64-210e_coco-256x192.py'
+
+model = dict(
+    backbone=dict(arch='tiny', init_cfg=dict(checkpoint='pretrained/ceit_tiny_patch16_224.pth')),
+    head=dict(in_channels=192))

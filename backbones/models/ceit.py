@@ -79,7 +79,8 @@ class LeFF(nn.Module):
 class CeiTBlock(nn.Module):
     """Pre-norm attention + LeFF on ``(B, prefix + H * W, C)`` tokens. ``window_size > 0``: the map attends in
     windows (zero-padded to a multiple, as ViTDet) with the prefix tokens joined to every window, and the prefix
-    tokens attend globally to all tokens (their query against every key, as CeiT's class-token head does)."""
+    tokens attend globally to all tokens (their query against every key, as CeiT's class-token head does; the keys
+    and values are those computed in the windows)."""
 
     def __init__(self,
                  dim: int,
@@ -106,24 +107,26 @@ class CeiTBlock(nn.Module):
         return x + self.drop_path(self.leff(self.norm2(x), hw))
 
     def window_attention(self, x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
+        attn, w = self.attn, self.window_size
         B, N, C = x.shape
-        p, w = N - hw[0] * hw[1], self.window_size
+        p, heads = N - hw[0] * hw[1], attn.num_heads
         windows, padded_hw = window_partition(x[:, p:].reshape(B, *hw, C), w)
-        if p:
-            windows = torch.cat((x[:, :p].repeat_interleave(windows.shape[0] // B, dim=0), windows), dim=1)
-        y = window_unpartition(self.attn(windows)[:, p:], w, padded_hw, hw).reshape(B, -1, C)
-        return torch.cat((self.prefix_attention(x, p), y), dim=1) if p else y
-
-    def prefix_attention(self, x: torch.Tensor, p: int) -> torch.Tensor:
-        """The first ``p`` tokens' attention over all of ``x``: their queries only (O(N), not O(N^2))."""
-        attn, (B, N, C) = self.attn, x.shape
-        heads, weight, bias = attn.num_heads, attn.qkv.weight, attn.qkv.bias
-        q = F.linear(x[:, :p], weight[:C], None if bias is None else bias[:C])
-        kv = F.linear(x, weight[C:], None if bias is None else bias[C:])
-        q = q.reshape(B, p, heads, C // heads).transpose(1, 2)
-        k, v = kv.reshape(B, N, 2, heads, C // heads).permute(2, 0, 3, 1, 4).unbind(0)
-        y = scaled_dot_product(q, k, v, attn.scale, attn.fused_attn, attn.attn_drop if self.training else 0.)
-        return attn.proj_drop(attn.proj(y.transpose(1, 2).reshape(B, p, C)))
+        if not p:
+            return window_unpartition(attn(windows), w, padded_hw, hw).reshape(B, -1, C)
+        n = windows.shape[0] // B
+        qkv = attn.qkv(torch.cat((x[:, :p].repeat_interleave(n, dim=0), windows), dim=1))  # (B * n, p + w * w, 3C)
+        q, k, v = qkv.reshape(B * n, -1, 3, heads, C // heads).permute(2, 0, 3, 1, 4).unbind(0)
+        drop = attn.attn_drop if self.training else 0.
+        y = scaled_dot_product(q[:, :, p:], k, v, attn.scale, attn.fused_attn, drop)
+        y = window_unpartition(y.transpose(1, 2).reshape(B * n, w * w, C), w, padded_hw, hw).reshape(B, -1, C)
+        # the prefix queries (of each image's first window) against the keys and values of every token, taken from
+        # the windows (computed once, the padding cropped)
+        prefix = qkv[::n, :p]
+        kv = window_unpartition(qkv[:, p:, C:], w, padded_hw, hw).reshape(B, -1, 2 * C)
+        q = prefix[..., :C].reshape(B, p, heads, C // heads).transpose(1, 2)
+        k, v = torch.cat((prefix[..., C:], kv), dim=1).reshape(B, N, 2, heads, C // heads).permute(2, 0, 3, 1, 4)
+        y_prefix = scaled_dot_product(q, k, v, attn.scale, attn.fused_attn, drop).transpose(1, 2).reshape(B, p, C)
+        return attn.proj_drop(attn.proj(torch.cat((y_prefix, y), dim=1)))
 
 
 @register_backbone

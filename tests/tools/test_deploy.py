@@ -14,7 +14,7 @@ from helpers import ROOT
 pytest.importorskip('onnx')  # the deploy extra; tools/setup_env.sh installs it
 pytest.importorskip('onnxruntime')
 
-from backbones import SGFormer, UniFormer, UniFormerLight, ViT  # noqa: E402
+from backbones import CeiT, SGFormer, UniFormer, UniFormerLight, ViT  # noqa: E402
 from backbones.cli import deploy  # noqa: E402
 
 # (batch, H, W): the export size, then two sizes no multiple of 16 (the patch) or of any window, batch 2 in one
@@ -33,9 +33,10 @@ TINY_LIGHT = dict(depths=[1, 1, 3, 2], embed_dims=[32, 64, 128, 256], head_dim=3
                   prune_ratio=[[1, 0.5, 0.5], [0.5, 0.5]], trade_off=[[1, 0.5, 0.5], [0.5, 0.5]])
 TINY_VIT = dict(embed_dims=48, depth=4, num_heads=3)
 TINY_SGFORMER = dict(depths=[2, 2, 2, 1], embed_dims=[16, 32, 64, 128], num_heads=[2, 2, 4, 8])
+TINY_CEIT = dict(embed_dims=32, depth=4, num_heads=2, stem_channels=16)
 # hybrid: the modes' own rules at these depths would window every block (SG-Former, stage 3 of 2 blocks) or none
 # (ViT, 4 of 4 global): one window size per block instead, windowed and global blocks alternating
-HYBRID = {'vit': [5, 0, 5, 0], 'sgformer': [[0, 0], [0, 0], [4, 0], [0]]}
+HYBRID = {'vit': [5, 0, 5, 0], 'sgformer': [[0, 0], [0, 0], [4, 0], [0]], 'ceit': [5, 0, 5, 0]}
 
 BACKBONES = {
     **{f'uniformer-{m}': (UniFormer, dict(arch=TINY_UNIFORMER, attn_mode=m, window_size=5), ATOL)
@@ -49,6 +50,10 @@ BACKBONES = {
                                                   out_indices=(1, 3)), ATOL),
     **{f'sgformer-{m}': (SGFormer, dict(arch=TINY_SGFORMER, attn_mode=HYBRID['sgformer'] if m == 'hybrid' else m,
                                         window_size=4), ATOL_SORTED)
+       for m in ('global', 'window', 'hybrid')},
+    # the class token joined to every window (its keys and values gathered from the windows), LeFF on any map
+    **{f'ceit-cls_token-{m}': (CeiT, dict(arch=TINY_CEIT, attn_mode=HYBRID['ceit'] if m == 'hybrid' else m,
+                                          window_size=5), ATOL)
        for m in ('global', 'window', 'hybrid')},
 }
 

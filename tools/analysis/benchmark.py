@@ -12,12 +12,19 @@ backward of the sum of the outputs), as ratios to a peer measured in the same ru
 - ``sgformer``: SG-Former-S in global (the official attention), window and hybrid attention (stage 3 in windows of
   14 tokens, the 224-pixel tile it was trained on; hybrid: every 4th block global), against UniFormer-S-h14 (its
   detection setting) and mmdet's Swin-T (the peer), at 800x1280 and 1024x1024; ``sgformer-s-fused`` is the global
-  network with ``fused_attn=True`` (scaled_dot_product_attention where no attention map is needed).
+  network with ``fused_attn=True`` (scaled_dot_product_attention where no attention map is needed);
+- ``ceit``: CeiT-S (class token in every block, LeFF) in global and hybrid attention (window 14, blocks 2, 5, 8, 11
+  global, the class token joined to every window) against ViT-S of the ViT family (``deit-s``: DeiT-S, no class
+  token, the peer) in the same modes, bare (the last block's stride-16 map, no pyramid), at 224x224 and 512x512;
+  ``ceit-s-official`` is the official ``ceit_small_patch16_224`` built at the input size (its own position
+  embedding; classifier and class-token head included), imported from the folder in the environment variable
+  ``CEIT_OFFICIAL`` holding its ``ceit_model.py`` (see tests/make_ceit_reference.py).
 
     python tools/analysis/benchmark.py                       # the default table (make bench)
     python tools/analysis/benchmark.py --sizes 800x1280 --passes inference --repeats 9 --plot docs/bench.png
     python tools/analysis/benchmark.py --family vit --repeats 3  # the ViT table (make bench-vit)
     python tools/analysis/benchmark.py --family sgformer --rounds 2  # the SG-Former table (make bench-sgformer)
+    CEIT_OFFICIAL=/tmp/ceit_official python tools/analysis/benchmark.py --family ceit --rounds 2  # the CeiT table
 
 Every case runs in a fresh subprocess (so that its peak memory is its own): median of ``--repeats`` timed runs
 after ``--warmup`` untimed ones; with ``--rounds``, the cases of a size and pass are measured round-robin that many
@@ -53,6 +60,9 @@ MODELS = {
     'sgformer-s': dict(fused_attn=False),  # the official op order (the default)
     # global, fused attention where no attention map is needed
     'sgformer-s-fused': dict(modes=None, attn_mode='global', fused_attn=True),
+    'deit-s': dict(arch='deit-small'),  # ours (the ViT family), bare, no class token
+    'ceit-s': dict(arch='small'),  # ours, bare, the class token in every block
+    'ceit-s-official': dict(modes=None),  # coeusguo/ceit's ceit_small_patch16_224 (CEIT_OFFICIAL), classifier included
 }
 MODES = ('global', 'window', 'hybrid')
 FAMILIES = {
@@ -62,16 +72,18 @@ FAMILIES = {
                 sizes=['1024x1024', '800x1280']),
     'sgformer': dict(models=['swin-t', 'uniformer-s-h14', 'sgformer-s', 'sgformer-s-fused'], modes=MODES,
                      peer='swin-t', sizes=['800x1280', '1024x1024']),
+    'ceit': dict(models=['deit-s', 'ceit-s', 'ceit-s-official'], modes=('global', 'hybrid'), peer='deit-s',
+                 sizes=['224x224', '512x512']),
 }
 PEER = FAMILIES['uniformer']['peer']
 WINDOW = 14
 VITDET_GLOBAL = (2, 5, 8, 11)  # ViT-B's global blocks in hybrid mode (ours picks the same by attn_mode='hybrid')
 
 
-def build(model: str, mode: str):
+def build(model: str, mode: str, size=None):
     """The backbone of ``model`` (a key of MODELS) as the detection configs build it (drop path 0.2 for S and Swin-T,
     0.3 for B, 0.1 for ViT-B as ViTDet and for SG-Former-S; no gradient checkpointing, which trades time for memory). Its forward
-    returns a tuple of maps."""
+    returns a tuple of maps (the official CeiT: its logits; built for the input ``size``)."""
     sys.path.insert(0, ROOT)
     if model == 'swin-t':
         from mmdet.models.backbones import SwinTransformer
@@ -79,8 +91,16 @@ def build(model: str, mode: str):
                                drop_path_rate=0.2, out_indices=(0, 1, 2, 3))
     if model == 'sam-vit-b':
         return _timm_sam_vit_b()
+    if model == 'ceit-s-official':
+        return _official_ceit_s(size)
     spec = MODELS[model]
     mode = mode or spec.get('attn_mode')  # a fixed design names its own
+    if model == 'deit-s':
+        from backbones import ViT
+        return ViT(arch=spec['arch'], attn_mode=mode, window_size=WINDOW, drop_path_rate=0.1, pyramid=None)
+    if model == 'ceit-s':
+        from backbones import CeiT
+        return CeiT(arch=spec['arch'], attn_mode=mode, window_size=WINDOW, drop_path_rate=0.1, pyramid=None)
     if model.startswith('vit-'):
         from backbones import ViT
         return ViT(arch=spec['arch'], attn_mode=mode, window_size=WINDOW, rel_pos=True, img_size=1024,
@@ -117,6 +137,40 @@ def _timm_sam_vit_b():
     return LastBlockMap(net, 11)
 
 
+def _official_ceit_s(size):
+    """The official CeiT-S (``ceit_model.py`` from the folder in ``CEIT_OFFICIAL``) built for ``size`` (square:
+    its LeFF reshapes a square grid), drop path 0.1; its forward returns the logits, as a tuple."""
+    import contextlib
+    import importlib.util
+    import io
+    import warnings
+
+    import torch.nn as nn
+    folder = os.environ.get('CEIT_OFFICIAL')
+    if not folder or not osp.isfile(osp.join(folder, 'ceit_model.py')):
+        raise SystemExit('ceit-s-official needs CEIT_OFFICIAL=<a folder holding coeusguo/ceit\'s ceit_model.py>')
+    if size[0] != size[1]:
+        raise SystemExit('the official CeiT runs square inputs only')
+    spec = importlib.util.spec_from_file_location('official_ceit', osp.join(folder, 'ceit_model.py'))
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter('ignore', FutureWarning)
+        spec.loader.exec_module(mod)
+        net = mod.ceit_small_patch16_224(img_size=size[0], drop_path_rate=0.1)
+
+    class AsTuple(nn.Module):
+
+        def __init__(self, net: nn.Module):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            return (self.net(x), )
+
+    return AsTuple(net)
+
+
 def _rss_mb() -> float:
     with open('/proc/self/statm') as f:
         return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
@@ -131,7 +185,7 @@ def run_case(model: str, mode: str, size, train: bool, repeats: int, warmup: int
     """Time one case in this process; returns median / all latencies (ms) and peak memory (MB)."""
     import torch
     torch.manual_seed(0)
-    net = build(model, mode).to(device)
+    net = build(model, mode, size).to(device)
     net.train(train)
     x = torch.rand(1, 3, *size, device=device)
 

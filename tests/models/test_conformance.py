@@ -23,6 +23,9 @@ TINY = {
                 window_size=4, rel_pos=True),
     'SGFormer': dict(arch=dict(depths=[1, 2, 2, 1], embed_dims=[16, 32, 64, 128], num_heads=[2, 2, 4, 8]),
                      window_size=4),
+    # window_size None: each attention stage's map at pretrain_img_size (4 and 2)
+    'CoAtNet': dict(arch=dict(depths=[1, 1, 2, 2], embed_dims=[8, 16, 16, 32], stem_width=(8, 8), dim_head=8),
+                    pretrain_img_size=64),
 }
 NAMES = sorted(FAMILIES)
 

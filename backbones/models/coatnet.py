@@ -131,45 +131,47 @@ class MbConvBlock(nn.Module):
         return self.drop_path(self.conv3_1x1(x)) + shortcut
 
 
-@lru_cache(maxsize=None)
-def _geometric_resize_matrix(src: int, dst: int) -> torch.Tensor:
+def geometric_resize_matrix(src: int, dst: Union[int, torch.Tensor],
+                             keep: Union[bool, torch.Tensor] = False) -> torch.Tensor:
     """``(dst, src)`` float64 weights of timm's ``resize_rel_pos_bias_table`` along one axis (BEiT's recipe without
-    scipy): the ``src`` offsets of the table are placed on a geometric progression spanning the ``dst`` offsets
-    and linearly interpolated there."""
+    scipy): the ``src`` offsets of the table are placed on a geometric progression spanning the ``dst`` offsets and
+    linearly interpolated there (the nearest end beyond them). ``keep`` (``dst == src`` on both axes, where timm
+    leaves the table as it is) gives the identity. In tensor ops throughout, so that a traced ``dst`` follows the
+    input: timm's bisection (19 halvings of [1.01, 1.5]) unrolled, the interpolation as hat functions."""
     n = src // 2
-    low, high = 1.01, 1.5
-    while high - low > 1e-6:  # the ratio whose progression over n steps reaches dst // 2
-        ratio = (low + high) / 2.
-        if (1. - ratio**n) / (1. - ratio) > dst // 2:
-            high = ratio
-        else:
-            low = ratio
-    offsets, position = [], 1.
-    for i in range(n):
-        offsets.append(position)
-        position += ratio**(i + 1)
-    points = torch.tensor([-o for o in reversed(offsets)] + [0.] + offsets, dtype=torch.float32).double()
-    targets = torch.arange(-(dst // 2), dst // 2 + 1, dtype=torch.float64)
-    right = torch.searchsorted(points, targets).clamp(max=src - 1)
-    left = (right - 1).clamp(min=0)
-    to_left, to_right = (targets - points[left]).clamp(min=0), (points[right] - targets).clamp(min=0)
-    on_point = (to_left == 0) & (to_right == 0)
-    to_left[on_point], to_right[on_point] = 1., 1.
-    weights = torch.zeros(dst, src, dtype=torch.float64)
-    rows = torch.arange(dst)
-    weights.index_put_((rows, left), to_right / (to_left + to_right), accumulate=True)
-    weights.index_put_((rows, right), to_left / (to_left + to_right), accumulate=True)
-    return weights
+    half = torch.as_tensor(dst, dtype=torch.float64) // 2
+    low, high = torch.tensor(1.01, dtype=torch.float64), torch.tensor(1.5, dtype=torch.float64)
+    for _ in range(19):  # timm's `while high - low > 1e-6` takes 19 steps from 0.49
+        ratio = (low + high) / 2
+        above = (1 - ratio**n) / (1 - ratio) > half
+        low, high = torch.where(above, low, ratio), torch.where(above, ratio, high)
+    steps = ratio**torch.arange(1, n, dtype=torch.float64)
+    offsets = torch.cat([torch.ones(1, dtype=torch.float64), 1 + torch.cumsum(steps, 0)])
+    points = torch.cat([-offsets.flip(0), torch.zeros(1, dtype=torch.float64), offsets]).float().double()
+    points = torch.where(torch.as_tensor(keep), torch.arange(-n, n + 1, dtype=torch.float64), points)
+    targets = torch.arange(-half, half + 1, dtype=torch.float64).clamp(points[0], points[-1])
+    gaps, one = points[1:] - points[:-1], torch.ones(1, dtype=torch.float64)
+    diff = targets[:, None] - points[None, :]
+    gap = torch.where(diff < 0, torch.cat([one, gaps])[None, :], torch.cat([gaps, one])[None, :])
+    return (1 - diff.abs() / gap).clamp(min=0)  # the linear interpolation on the uneven grid
+
+
+_cached_resize_matrix = lru_cache(maxsize=None)(geometric_resize_matrix)
 
 
 def resize_rel_pos_grid(grid: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
     """A relative-position grid ``(heads, 2h - 1, 2w - 1)`` resized to ``size`` offsets per axis as timm's
-    ``resize_rel_pos_bias_table`` (both axes resized when either differs, as there); differentiable."""
-    if tuple(grid.shape[1:]) == tuple(size):
+    ``resize_rel_pos_bias_table`` (both axes resized when either differs, as there); differentiable. Traced, the
+    sizes follow the input."""
+    src_h, src_w = grid.shape[1:]
+    if torch.jit.is_tracing():
+        keep = (torch.as_tensor(size[0]) == src_h) & (torch.as_tensor(size[1]) == src_w)
+        rows, cols = geometric_resize_matrix(src_h, size[0], keep), geometric_resize_matrix(src_w, size[1], keep)
+    elif (src_h, src_w) == tuple(size):
         return grid
-    rows = _geometric_resize_matrix(grid.shape[1], size[0]).to(grid)
-    cols = _geometric_resize_matrix(grid.shape[2], size[1]).to(grid)
-    return rows @ grid @ cols.T
+    else:
+        rows, cols = _cached_resize_matrix(src_h, size[0]), _cached_resize_matrix(src_w, size[1])
+    return rows.to(grid) @ grid @ cols.to(grid).T
 
 
 def relative_bias(grid: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
@@ -248,7 +250,7 @@ class RelPosAttention(nn.Module):
                 x = F.pad(x, (0, pad_r, 0, pad_b))
             Hp, Wp = H + pad_b, W + pad_r
             x = x.view(B, C, Hp // ws, ws, Wp // ws, ws).permute(0, 2, 4, 1, 3, 5).reshape(-1, C, ws, ws)
-        h, w = x.shape[2:]
+        h, w = (ws, ws) if ws else x.shape[2:]  # traced: the global map's size follows the input
         qkv = self.qkv(x).view(x.shape[0], self.num_heads, 3 * self.dim_head, h * w).transpose(-1, -2)
         q, k, v = qkv.chunk(3, dim=-1)  # each (B', heads, N, dim_head)
         bias = self.rel_pos((h, w)).to(q.dtype)

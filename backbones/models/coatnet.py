@@ -24,13 +24,21 @@ import torch.nn.functional as F
 from mmcv.cnn.bricks import DropPath
 from mmengine.model.weight_init import trunc_normal_
 
-from ..layers import Mlp, scaled_dot_product
+from ..layers import Mlp, is_channels_last, needs_autograd, scaled_dot_product, window_partition, window_unpartition
 from ..layers.norm import LayerNorm2d
 from ..state_dicts import count_blocks
 from .base import PyramidBackbone, Stage, register_backbone
 
 ACTIVATIONS = dict(gelu=nn.GELU, silu=nn.SiLU, relu=nn.ReLU)
 TABLE_KEY = 'relative_position_bias_table'
+
+
+def pointwise(conv: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """A 1x1 convolution (or an Identity) on an NCHW map; on one stored channels-last, as a matrix product over its
+    channels, stored channels-last too (faster on CPU than the convolution kernels: docs/coatnet.md)."""
+    if not isinstance(conv, nn.Conv2d) or not is_channels_last(x):
+        return conv(x)
+    return F.linear(x.permute(0, 2, 3, 1), conv.weight.flatten(1), conv.bias).permute(0, 3, 1, 2)
 
 
 def make_divisible(value: float, divisor: int = 8) -> int:
@@ -48,11 +56,12 @@ def make_pool(pool_type: str) -> nn.Module:
 
 
 class BatchNormAct2d(nn.BatchNorm2d):
-    """BatchNorm then an activation (timm's ``BatchNormAct2d``, same parameter names)."""
+    """BatchNorm then an activation, SiLU / ReLU in place on the norm's output (timm's ``BatchNormAct2d``, same
+    parameter names)."""
 
     def __init__(self, channels: int, act: str, apply_act: bool = True, eps: float = 1e-5):
         super().__init__(channels, eps=eps)
-        self.act = ACTIVATIONS[act]() if apply_act else nn.Identity()
+        self.act = (nn.GELU() if act == 'gelu' else ACTIVATIONS[act](inplace=True)) if apply_act else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.act(super().forward(x))
@@ -67,7 +76,7 @@ class Downsample(nn.Module):
         self.expand = nn.Conv2d(in_dim, out_dim, 1, bias=bias) if in_dim != out_dim else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.expand(self.pool(x))
+        return pointwise(self.expand, self.pool(x))
 
 
 class SqueezeExcite(nn.Module):
@@ -122,13 +131,13 @@ class MbConvBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = self.shortcut(x)
-        x = self.conv2_kxk(self.norm1(self.conv1_1x1(self.down(self.pre_norm(x)))))
+        x = self.conv2_kxk(self.norm1(pointwise(self.conv1_1x1, self.down(self.pre_norm(x)))))
         if self.se_early is not None:
             x = self.se_early(x)
         x = self.norm2(x)
         if self.se is not None:
             x = self.se(x)
-        return self.drop_path(self.conv3_1x1(x)) + shortcut
+        return self.drop_path(pointwise(self.conv3_1x1, x)) + shortcut
 
 
 def geometric_resize_matrix(src: int, dst: Union[int, torch.Tensor],
@@ -242,25 +251,23 @@ class RelPosAttention(nn.Module):
         self.proj = nn.Conv2d(dim_attn, dim_out, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        B, C, H, W = x.shape
         ws = self.window_size
+        if ws:  # windows as a batch of maps
+            B, C, H, W = x.shape
+            windows, padded_hw = window_partition(x.permute(0, 2, 3, 1), ws)
+            x = windows.view(-1, ws, ws, C).permute(0, 3, 1, 2)
+        b, _, h, w = x.shape
         if ws:
-            pad_b, pad_r = (ws - H % ws) % ws, (ws - W % ws) % ws
-            if torch.jit.is_tracing() or pad_b or pad_r:  # traced: the padding follows the input size
-                x = F.pad(x, (0, pad_r, 0, pad_b))
-            Hp, Wp = H + pad_b, W + pad_r
-            x = x.view(B, C, Hp // ws, ws, Wp // ws, ws).permute(0, 2, 4, 1, 3, 5).reshape(-1, C, ws, ws)
-        h, w = (ws, ws) if ws else x.shape[2:]  # traced: the global map's size follows the input
-        qkv = self.qkv(x).view(x.shape[0], self.num_heads, 3 * self.dim_head, h * w).transpose(-1, -2)
-        q, k, v = qkv.chunk(3, dim=-1)  # each (B', heads, N, dim_head)
+            h, w = ws, ws  # static: traced, only the global map's size follows the input
+        # the heads' q, k, v, channels last: a view of the qkv map where it is stored channels-last
+        qkv = pointwise(self.qkv, x).permute(0, 2, 3, 1).reshape(b, h * w, self.num_heads, 3 * self.dim_head).transpose(1, 2)
+        q, k, v = qkv.chunk(3, dim=-1)  # each (b, heads, N, dim_head)
         bias = self.rel_pos((h, w)).to(q.dtype)
         x = scaled_dot_product(q, k, v, self.scale, self.fused_attn, self.attn_drop if self.training else 0., bias)
-        x = x.transpose(-1, -2).reshape(-1, self.num_heads * self.dim_head, h, w)
+        x = x.transpose(1, 2).reshape(b, h, w, -1)
         if ws:
-            x = x.view(B, Hp // ws, Wp // ws, -1, ws, ws).permute(0, 3, 1, 4, 2, 5).reshape(B, -1, Hp, Wp)
-            if torch.jit.is_tracing() or pad_b or pad_r:
-                x = x[:, :, :H, :W]
-        return self.proj(x)
+            x = window_unpartition(x.view(b, h * w, -1), ws, padded_hw, (H, W))
+        return pointwise(self.proj, x.permute(0, 3, 1, 2))
 
 
 class LayerScale2d(nn.Module):
@@ -303,7 +310,9 @@ class TransformerBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.shortcut(x) + self.drop_path(self.ls1(self.attn(self.norm1(x))))
-        return x + self.drop_path(self.ls2(self.mlp(self.norm2(x))))
+        y = pointwise(self.mlp.fc1, self.norm2(x))
+        y = self.mlp.drop(self.mlp.act(y) if needs_autograd(y) else torch.ops.aten.gelu_(y))
+        return x + self.drop_path(self.ls2(self.mlp.drop(pointwise(self.mlp.fc2, y))))
 
 
 _RW = dict(stem_width=(32, 64), conv_act='silu', expand_output=False, output_bias=False, pre_norm_act=True,
@@ -398,6 +407,7 @@ class CoAtNet(PyramidBackbone):
                  drop_path_rate: float = 0.,
                  attn_drop_rate: float = 0.,
                  fused_attn: bool = True,
+                 channels_last: bool = True,
                  out_norm_cfg: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None):
         if isinstance(pretrain_img_size, bool) or not isinstance(pretrain_img_size, int) or pretrain_img_size < 32:
@@ -412,7 +422,7 @@ class CoAtNet(PyramidBackbone):
         per_stage = tuple(m[0] for m in self.pretrain_maps) if window_size is None else window_size
         super().__init__(arch, attn_mode, per_stage, in_channels, out_indices, frozen_stages, norm_eval, with_cp,
                          init_cfg, out_norm_cfg)
-        self.pretrain_img_size = pretrain_img_size
+        self.pretrain_img_size, self.channels_last = pretrain_img_size, channels_last
         arch = self.arch
         self.stem = Stem(in_channels, arch['stem_width'], arch['conv_act'], arch['stem_bias'])
         dpr = torch.linspace(0, drop_path_rate, sum(s.depth for s in self.stages), device='cpu').tolist()
@@ -465,6 +475,9 @@ class CoAtNet(PyramidBackbone):
             return super().resolve_window_sizes(depths, attn_mode, window_size)
         sizes = super().resolve_window_sizes(depths, attn_mode, 1)
         return [[window_size[i] if w else 0 for w in stage] for i, stage in enumerate(sizes)]
+
+    def prepare_input(self, x: torch.Tensor) -> torch.Tensor:
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
     def forward_stage(self, stage: int, x: torch.Tensor, carry: dict) -> torch.Tensor:
         if stage == 0:

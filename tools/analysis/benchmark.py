@@ -12,7 +12,10 @@ backward of the sum of the outputs), as ratios to a peer measured in the same ru
 - ``sgformer``: SG-Former-S in global (the official attention), window and hybrid attention (stage 3 in windows of
   14 tokens, the 224-pixel tile it was trained on; hybrid: every 4th block global), against UniFormer-S-h14 (its
   detection setting) and mmdet's Swin-T (the peer), at 800x1280 and 1024x1024; ``sgformer-s-fused`` is the global
-  network with ``fused_attn=True`` (scaled_dot_product_attention where no attention map is needed).
+  network with ``fused_attn=True`` (scaled_dot_product_attention where no attention map is needed);
+- ``coatnet``: CoAtNet-0 (timm's coatnet_0_rw) in global, window and hybrid attention against the same network in
+  timm (the peer: its tables resized to the size by ``set_input_size``, global attention; its four stage maps) and
+  mmdet's Swin-T, at 224x224 (the training size) and 800x1280.
 
     python tools/analysis/benchmark.py                       # the default table (make bench)
     python tools/analysis/benchmark.py --sizes 800x1280 --passes inference --repeats 9 --plot docs/bench.png
@@ -53,6 +56,8 @@ MODELS = {
     'sgformer-s': dict(fused_attn=False),  # the official op order (the default)
     # global, fused attention where no attention map is needed
     'sgformer-s-fused': dict(modes=None, attn_mode='global', fused_attn=True),
+    'coatnet-0-rw': dict(arch='coatnet_0_rw'),
+    'timm-coatnet-0-rw': dict(modes=None),  # timm's MaxxVit, its tables resized to the size (set_input_size)
 }
 MODES = ('global', 'window', 'hybrid')
 FAMILIES = {
@@ -62,16 +67,18 @@ FAMILIES = {
                 sizes=['1024x1024', '800x1280']),
     'sgformer': dict(models=['swin-t', 'uniformer-s-h14', 'sgformer-s', 'sgformer-s-fused'], modes=MODES,
                      peer='swin-t', sizes=['800x1280', '1024x1024']),
+    'coatnet': dict(models=['swin-t', 'timm-coatnet-0-rw', 'coatnet-0-rw'], modes=MODES, peer='timm-coatnet-0-rw',
+                    sizes=['224x224', '800x1280']),
 }
 PEER = FAMILIES['uniformer']['peer']
 WINDOW = 14
 VITDET_GLOBAL = (2, 5, 8, 11)  # ViT-B's global blocks in hybrid mode (ours picks the same by attn_mode='hybrid')
 
 
-def build(model: str, mode: str):
+def build(model: str, mode: str, size=(224, 224)):
     """The backbone of ``model`` (a key of MODELS) as the detection configs build it (drop path 0.2 for S and Swin-T,
-    0.3 for B, 0.1 for ViT-B as ViTDet and for SG-Former-S; no gradient checkpointing, which trades time for memory). Its forward
-    returns a tuple of maps."""
+    0.3 for B, 0.1 for ViT-B as ViTDet, for SG-Former-S and CoAtNet-0; no gradient checkpointing, which trades time
+    for memory), for inputs of ``size`` (what timm's CoAtNet is built for). Its forward returns a tuple of maps."""
     sys.path.insert(0, ROOT)
     if model == 'swin-t':
         from mmdet.models.backbones import SwinTransformer
@@ -79,12 +86,17 @@ def build(model: str, mode: str):
                                drop_path_rate=0.2, out_indices=(0, 1, 2, 3))
     if model == 'sam-vit-b':
         return _timm_sam_vit_b()
+    if model == 'timm-coatnet-0-rw':
+        return _timm_coatnet_0_rw(size)
     spec = MODELS[model]
     mode = mode or spec.get('attn_mode')  # a fixed design names its own
     if model.startswith('vit-'):
         from backbones import ViT
         return ViT(arch=spec['arch'], attn_mode=mode, window_size=WINDOW, rel_pos=True, img_size=1024,
                    drop_path_rate=0.1, pyramid=spec['pyramid'], out_indices=-1)
+    if model.startswith('coatnet-'):
+        from backbones import CoAtNet
+        return CoAtNet(arch=spec['arch'], attn_mode=mode, drop_path_rate=0.1)
     if model.startswith('sgformer-s'):
         from backbones import SGFormer
         return SGFormer(arch='s', attn_mode=mode, window_size=WINDOW, fused_attn=spec['fused_attn'],
@@ -117,6 +129,28 @@ def _timm_sam_vit_b():
     return LastBlockMap(net, 11)
 
 
+def _timm_coatnet_0_rw(size):
+    """timm's coatnet_0_rw (drop path 0.1, as ours in the detection configs) at ``size`` (``set_input_size``:
+    relative tables resized to its maps; timm runs sizes whose stage maps halve evenly), bare as ours is measured:
+    the four stage maps (``forward_intermediates``), its final norm and classifier head pruned away."""
+    import timm
+    import torch.nn as nn
+
+    class StageMaps(nn.Module):
+
+        def __init__(self, net: nn.Module):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            return tuple(self.net.forward_intermediates(x, indices=[1, 2, 3, 4], intermediates_only=True))
+
+    net = timm.create_model('coatnet_0_rw_224', pretrained=False, drop_path_rate=0.1)
+    net.set_input_size(img_size=size)
+    net.prune_intermediate_layers([1, 2, 3, 4], prune_norm=True, prune_head=True)
+    return StageMaps(net)
+
+
 def _rss_mb() -> float:
     with open('/proc/self/statm') as f:
         return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
@@ -131,7 +165,7 @@ def run_case(model: str, mode: str, size, train: bool, repeats: int, warmup: int
     """Time one case in this process; returns median / all latencies (ms) and peak memory (MB)."""
     import torch
     torch.manual_seed(0)
-    net = build(model, mode).to(device)
+    net = build(model, mode, size).to(device)
     net.train(train)
     x = torch.rand(1, 3, *size, device=device)
 

@@ -183,15 +183,28 @@ def resize_rel_pos_grid(grid: torch.Tensor, size: Tuple[int, int]) -> torch.Tens
     return rows.to(grid) @ grid @ cols.to(grid).T
 
 
+def relative_index(h: Union[int, torch.Tensor], w: Union[int, torch.Tensor], device: torch.device) -> torch.Tensor:
+    """``(N * N, )`` positions in a flattened ``(2h - 1, 2w - 1)`` grid of the offset (dy, dx) between each query and
+    each key of an ``h x w`` map (row-major, timm's ``gen_relative_position_index``)."""
+    dy, dx = torch.arange(h, device=device), torch.arange(w, device=device)
+    rows = dy[:, None] - dy[None, :] + h - 1  # (y_q, y_k)
+    cols = dx[:, None] - dx[None, :] + w - 1  # (x_q, x_k)
+    return (rows[:, None, :, None] * (2 * w - 1) + cols[None, :, None, :]).reshape(-1)
+
+
+_cached_relative_index = lru_cache(maxsize=8)(relative_index)
+
+
 def relative_bias(grid: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
     """``(1, heads, N, N)`` attention bias of an ``h x w`` token map from a grid ``(heads, 2h - 1, 2w - 1)`` indexed
-    by the offset (dy, dx) between query and key, gathered one axis at a time (no ``N^2`` index)."""
+    by the offset between query and key: one ``index_select`` of the flat grid (a few times faster than timm's
+    gather and transpose at detection sizes, forward and backward); the index is cached for the last sizes."""
     h, w = hw
-    dy = torch.arange(h, device=grid.device)
-    dx = torch.arange(w, device=grid.device)
-    bias = grid[:, (dy[:, None] - dy[None, :] + h - 1)]  # (heads, h_q, h_k, 2w - 1)
-    bias = bias[..., (dx[:, None] - dx[None, :] + w - 1)]  # (heads, h_q, h_k, w_q, w_k)
-    return bias.permute(0, 1, 3, 2, 4).reshape(1, grid.shape[0], h * w, h * w)
+    if torch.jit.is_tracing():  # the map's size follows the input
+        index = relative_index(h, w, grid.device)
+    else:
+        index = _cached_relative_index(int(h), int(w), grid.device)
+    return grid.reshape(grid.shape[0], -1).index_select(1, index).view(1, grid.shape[0], h * w, h * w)
 
 
 class RelPosBias(nn.Module):
@@ -260,7 +273,8 @@ class RelPosAttention(nn.Module):
         if ws:
             h, w = ws, ws  # static: traced, only the global map's size follows the input
         # the heads' q, k, v, channels last: a view of the qkv map where it is stored channels-last
-        qkv = pointwise(self.qkv, x).permute(0, 2, 3, 1).reshape(b, h * w, self.num_heads, 3 * self.dim_head).transpose(1, 2)
+        qkv = pointwise(self.qkv, x).permute(0, 2, 3, 1).reshape(b, h * w, self.num_heads, 3 * self.dim_head)
+        qkv = qkv.transpose(1, 2)
         q, k, v = qkv.chunk(3, dim=-1)  # each (b, heads, N, dim_head)
         bias = self.rel_pos((h, w)).to(q.dtype)
         x = scaled_dot_product(q, k, v, self.scale, self.fused_attn, self.attn_drop if self.training else 0., bias)

@@ -47,12 +47,23 @@ def make_divisible(value: float, divisor: int = 8) -> int:
     return rounded + divisor if rounded < 0.9 * value else rounded
 
 
+class AvgPool2x2(nn.Module):
+    """2x2 average pooling with stride 2 giving ``ceil(H / 2)`` rows: at an odd side the last row / column averages
+    the pixels it has (timm's pooling floors, dropping it). Computed as the map edge-padded by one there, which
+    averages the same and exports as ONNX's ``Pad(edge)``, read alike by every runtime (``ceil_mode``'s divisor is
+    not)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pad_b, pad_r = x.shape[2] % 2, x.shape[3] % 2
+        if torch.jit.is_tracing() or pad_b or pad_r:  # traced: the padding follows the input size
+            x = F.pad(x, (0, pad_r, 0, pad_b), mode='replicate')
+        return F.avg_pool2d(x, 2, 2)
+
+
 def make_pool(pool_type: str) -> nn.Module:
-    """A stride-2 pooling giving ``ceil(H / 2)`` rows: ``'avg2'`` (2x2 average; at an odd side the last row averages
-    the pixels it has, where timm's floor drops it) or ``'max'`` (3x3, padding 1, as timm)."""
-    if pool_type == 'avg2':
-        return nn.AvgPool2d(2, 2, ceil_mode=True)
-    return nn.MaxPool2d(3, 2, padding=1)
+    """A stride-2 pooling giving ``ceil(H / 2)`` rows: ``'avg2'`` (:class:`AvgPool2x2`) or ``'max'`` (3x3, padding 1,
+    as timm)."""
+    return AvgPool2x2() if pool_type == 'avg2' else nn.MaxPool2d(3, 2, padding=1)
 
 
 class BatchNormAct2d(nn.BatchNorm2d):
@@ -142,24 +153,25 @@ class MbConvBlock(nn.Module):
 
 def geometric_resize_matrix(src: int, dst: Union[int, torch.Tensor],
                              keep: Union[bool, torch.Tensor] = False) -> torch.Tensor:
-    """``(dst, src)`` float64 weights of timm's ``resize_rel_pos_bias_table`` along one axis (BEiT's recipe without
-    scipy): the ``src`` offsets of the table are placed on a geometric progression spanning the ``dst`` offsets and
-    linearly interpolated there (the nearest end beyond them). ``keep`` (``dst == src`` on both axes, where timm
+    """``(dst, src)`` float64 (traced: float32) weights of timm's ``resize_rel_pos_bias_table`` along one axis (BEiT's
+    recipe without scipy): the ``src`` offsets of the table are placed on a geometric progression spanning the
+    ``dst`` offsets and linearly interpolated there (the nearest end beyond them). ``keep`` (``dst == src`` on both axes, where timm
     leaves the table as it is) gives the identity. In tensor ops throughout, so that a traced ``dst`` follows the
     input: timm's bisection (19 halvings of [1.01, 1.5]) unrolled, the interpolation as hat functions."""
     n = src // 2
-    half = torch.as_tensor(dst, dtype=torch.float64) // 2
-    low, high = torch.tensor(1.01, dtype=torch.float64), torch.tensor(1.5, dtype=torch.float64)
+    dtype = torch.float32 if torch.jit.is_tracing() else torch.float64  # one float type in the graph: ONNX's Where
+    half = torch.as_tensor(dst).to(dtype) // 2
+    low, high = torch.tensor(1.01, dtype=dtype), torch.tensor(1.5, dtype=dtype)
     for _ in range(19):  # timm's `while high - low > 1e-6` takes 19 steps from 0.49
         ratio = (low + high) / 2
         above = (1 - ratio**n) / (1 - ratio) > half
         low, high = torch.where(above, low, ratio), torch.where(above, ratio, high)
-    steps = ratio**torch.arange(1, n, dtype=torch.float64)
-    offsets = torch.cat([torch.ones(1, dtype=torch.float64), 1 + torch.cumsum(steps, 0)])
-    points = torch.cat([-offsets.flip(0), torch.zeros(1, dtype=torch.float64), offsets]).float().double()
-    points = torch.where(torch.as_tensor(keep), torch.arange(-n, n + 1, dtype=torch.float64), points)
-    targets = torch.arange(-half, half + 1, dtype=torch.float64).clamp(points[0], points[-1])
-    gaps, one = points[1:] - points[:-1], torch.ones(1, dtype=torch.float64)
+    steps = ratio**torch.arange(1, n, dtype=dtype)
+    offsets = torch.cat([torch.ones(1, dtype=dtype), 1 + torch.cumsum(steps, 0)])
+    points = torch.cat([-offsets.flip(0), torch.zeros(1, dtype=dtype), offsets]).float().to(dtype)
+    points = torch.where(torch.as_tensor(keep), torch.arange(-n, n + 1, dtype=dtype), points)
+    targets = torch.arange(-half, half + 1, dtype=dtype).clamp(points[0], points[-1])
+    gaps, one = points[1:] - points[:-1], torch.ones(1, dtype=dtype)
     diff = targets[:, None] - points[None, :]
     gap = torch.where(diff < 0, torch.cat([one, gaps])[None, :], torch.cat([gaps, one])[None, :])
     return (1 - diff.abs() / gap).clamp(min=0)  # the linear interpolation on the uneven grid

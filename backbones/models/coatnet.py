@@ -155,9 +155,10 @@ def geometric_resize_matrix(src: int, dst: Union[int, torch.Tensor],
                              keep: Union[bool, torch.Tensor] = False) -> torch.Tensor:
     """``(dst, src)`` float64 (traced: float32) weights of timm's ``resize_rel_pos_bias_table`` along one axis (BEiT's
     recipe without scipy): the ``src`` offsets of the table are placed on a geometric progression spanning the
-    ``dst`` offsets and linearly interpolated there (the nearest end beyond them). ``keep`` (``dst == src`` on both axes, where timm
-    leaves the table as it is) gives the identity. In tensor ops throughout, so that a traced ``dst`` follows the
-    input: timm's bisection (19 halvings of [1.01, 1.5]) unrolled, the interpolation as hat functions."""
+    ``dst`` offsets and linearly interpolated there (the nearest end beyond them). ``keep`` (``dst == src`` on both
+    axes, where timm leaves the table as it is) gives the identity. In tensor ops throughout, so that a traced
+    ``dst`` follows the input: timm's bisection (19 halvings of [1.01, 1.5]) unrolled, the interpolation as hat
+    functions."""
     n = src // 2
     dtype = torch.float32 if torch.jit.is_tracing() else torch.float64  # one float type in the graph: ONNX's Where
     half = torch.as_tensor(dst).to(dtype) // 2

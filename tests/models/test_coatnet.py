@@ -142,6 +142,14 @@ def test_tables_of_another_training_size_are_resized_on_load():
     torch.testing.assert_close(table, expected, rtol=1e-5, atol=1e-6)
 
 
+def test_a_checkpoint_of_another_variant_is_refused_naming_the_one_it_fits():
+    with torch.device('meta'):
+        ours = CoAtNet(arch='coatnet_0_rw')
+    state_dict = timm.create_model('coatnet_rmlp_nano_rw_224', pretrained=False).state_dict()
+    with pytest.raises(ValueError, match=r"does not fit CoAtNet arch .* fits CoAtNet arch=\['coatnet_rmlp_nano_rw'\]"):
+        ours.load_state_dict(state_dict)
+
+
 # ---- window adaptation and any input size -------------------------------------------------------------------
 def test_window_sizes_of_each_mode():
     model = CoAtNet(arch={**CoAtNet.arch_zoo['coatnet_0_rw'], **REDUCED}, attn_mode='hybrid')

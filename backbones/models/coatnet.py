@@ -381,6 +381,9 @@ class CoAtNet(PyramidBackbone):
         drop_path_rate (float): Stochastic depth, linearly increasing over all blocks.
         attn_drop_rate (float): Attention dropout.
         fused_attn (bool): ``F.scaled_dot_product_attention`` (True) or the explicit math path.
+        channels_last (bool): Store the maps channels-last and run the 1x1 convolutions as matrix products over the
+            channels (faster on CPU, docs/coatnet.md); False keeps NCHW. Same values up to float rounding; outputs
+            are contiguous NCHW either way. Defaults to True.
         out_norm_cfg (dict, optional): Norm of each requested output (``LN``, ``BN``, ``SyncBN``), or None for
             timm's stage outputs as they are (timm has no per-stage norm). Defaults to None.
     """

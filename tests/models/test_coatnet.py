@@ -193,6 +193,18 @@ def test_any_size_in_every_mode(name, mode):
             assert torch.isfinite(out).all()
 
 
+def test_channels_last_path_equals_the_nchw_path():
+    """The channels-last maps and matrix-product 1x1 convolutions (the default) give the NCHW path's values."""
+    fast = ours_reduced('coatnet_rmlp_1_rw', attn_mode='hybrid')
+    plain = ours_reduced('coatnet_rmlp_1_rw', attn_mode='hybrid', channels_last=False)
+    plain.load_state_dict(fast.state_dict())
+    x = torch.randn(2, 3, 97, 131)
+    with torch.no_grad():
+        outs = fast(x)
+        assert all(o.is_contiguous() for o in outs)
+        assert_close_relative(outs, plain(x))
+
+
 def test_every_parameter_of_the_mlp_variant_gets_a_gradient():
     model = ours_reduced('coatnet_rmlp_nano_rw', attn_mode='hybrid').train()
     sum(o.mean() for o in model(torch.randn(2, 3, 112, 137))).backward()

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.setup-done
 
-.PHONY: setup demo demo-seg demo-pose test test-compat bench bench-vit bench-sgformer
+.PHONY: setup demo demo-seg demo-pose test test-compat bench bench-vit bench-sgformer bench-coatnet
 setup: $(STAMP)
 
 # Rebuilt only when the pins, the setup script or the package metadata change.
@@ -65,6 +65,11 @@ bench-vit: $(STAMP)
 # the training pass adds about an hour).
 bench-sgformer: $(STAMP)
 	$(PY) tools/analysis/benchmark.py --family sgformer --json work_dirs/benchmark_sgformer.json --plot work_dirs/benchmark_sgformer.png $(BENCH_ARGS)
+
+# CoAtNet-0 (coatnet_0_rw) in global / window / hybrid attention against timm's coatnet_0_rw at the same size (the
+# peer) and Swin-T, at 224x224 and 800x1280 (the README's table: configs/det/coatnet/README.md#speed-and-memory).
+bench-coatnet: $(STAMP)
+	$(PY) tools/analysis/benchmark.py --family coatnet --json work_dirs/benchmark_coatnet.json $(BENCH_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest tests -q

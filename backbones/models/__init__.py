@@ -7,9 +7,10 @@ from .necks import SimplePyramidNeck
 from .vit import ViT
 from .sgformer import SGFormer
 from .ceit import CeiT
+from .coatnet import CoAtNet
 
 __all__ = [
     'FAMILIES', 'PyramidBackbone', 'IsotropicBackbone', 'Stage', 'register_backbone', 'UniFormer', 'UniFormerLight',
-    'ViT', 'SGFormer', 'CeiT',
+    'ViT', 'SGFormer', 'CeiT', 'CoAtNet',
     'SimplePyramidNeck'
 ]

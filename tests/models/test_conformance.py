@@ -25,6 +25,9 @@ TINY = {
                      window_size=4),
     # depth 8: 'hybrid' keeps blocks 1, 3, 5, 7 global and windows the others (the class token joined to each window)
     'CeiT': dict(arch=dict(embed_dims=16, depth=8, num_heads=2, mlp_ratio=2., stem_channels=8), window_size=4),
+    # window_size None: each attention stage's map at pretrain_img_size (4 and 2)
+    'CoAtNet': dict(arch=dict(depths=[1, 1, 2, 2], embed_dims=[8, 16, 16, 32], stem_width=(8, 8), dim_head=8),
+                    pretrain_img_size=64),
 }
 NAMES = sorted(FAMILIES)
 

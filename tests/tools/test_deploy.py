@@ -14,7 +14,7 @@ from helpers import ROOT
 pytest.importorskip('onnx')  # the deploy extra; tools/setup_env.sh installs it
 pytest.importorskip('onnxruntime')
 
-from backbones import CeiT, SGFormer, UniFormer, UniFormerLight, ViT  # noqa: E402
+from backbones import CeiT, CoAtNet, SGFormer, UniFormer, UniFormerLight, ViT  # noqa: E402
 from backbones.cli import deploy  # noqa: E402
 
 # (batch, H, W): the export size, then two sizes no multiple of 16 (the patch) or of any window, batch 2 in one
@@ -37,6 +37,8 @@ TINY_CEIT = dict(embed_dims=32, depth=4, num_heads=2, stem_channels=16)
 # hybrid: the modes' own rules at these depths would window every block (SG-Former, stage 3 of 2 blocks) or none
 # (ViT, 4 of 4 global): one window size per block instead, windowed and global blocks alternating
 HYBRID = {'vit': [5, 0, 5, 0], 'sgformer': [[0, 0], [0, 0], [4, 0], [0]], 'ceit': [5, 0, 5, 0]}
+# relative tables sized for 64 px (windows of 4 and 2 tokens); global blocks resize them to the map (traced)
+TINY_COATNET = dict(depths=[1, 1, 2, 2], embed_dims=[8, 16, 16, 32], stem_width=(8, 8), dim_head=8)
 
 BACKBONES = {
     **{f'uniformer-{m}': (UniFormer, dict(arch=TINY_UNIFORMER, attn_mode=m, window_size=5), ATOL)
@@ -55,6 +57,10 @@ BACKBONES = {
     **{f'ceit-cls_token-{m}': (CeiT, dict(arch=TINY_CEIT, attn_mode=HYBRID['ceit'] if m == 'hybrid' else m,
                                           window_size=5), ATOL)
        for m in ('global', 'window', 'hybrid')},
+    **{f'coatnet-{m}': (CoAtNet, dict(arch=TINY_COATNET, attn_mode=m, pretrain_img_size=64), ATOL)
+       for m in ('global', 'window', 'hybrid')},
+    'coatnet-rmlp-global': (CoAtNet, dict(arch=dict(TINY_COATNET, rel_pos='mlp', rel_pos_dim=16),
+                                          pretrain_img_size=64), ATOL),
 }
 
 

@@ -19,6 +19,9 @@ backward of the sum of the outputs), as ratios to a peer measured in the same ru
   ``ceit-s-official`` is the official ``ceit_small_patch16_224`` built at the input size (its own position
   embedding; classifier and class-token head included), imported from the folder in the environment variable
   ``CEIT_OFFICIAL`` holding its ``ceit_model.py`` (see tests/make_ceit_reference.py).
+- ``coatnet``: CoAtNet-0 (timm's coatnet_0_rw) in global, window and hybrid attention against the same network in
+  timm (the peer: its tables resized to the size by ``set_input_size``, global attention; its four stage maps) and
+  mmdet's Swin-T, at 224x224 (the training size) and 800x1280.
 
     python tools/analysis/benchmark.py                       # the default table (make bench)
     python tools/analysis/benchmark.py --sizes 800x1280 --passes inference --repeats 9 --plot docs/bench.png
@@ -63,6 +66,8 @@ MODELS = {
     'deit-s': dict(arch='deit-small'),  # ours (the ViT family), bare, no class token
     'ceit-s': dict(arch='small'),  # ours, bare, the class token in every block
     'ceit-s-official': dict(modes=None),  # coeusguo/ceit's ceit_small_patch16_224 (CEIT_OFFICIAL), classifier included
+    'coatnet-0-rw': dict(arch='coatnet_0_rw'),
+    'timm-coatnet-0-rw': dict(modes=None),  # timm's MaxxVit, its tables resized to the size (set_input_size)
 }
 MODES = ('global', 'window', 'hybrid')
 FAMILIES = {
@@ -74,16 +79,19 @@ FAMILIES = {
                      peer='swin-t', sizes=['800x1280', '1024x1024']),
     'ceit': dict(models=['deit-s', 'ceit-s', 'ceit-s-official'], modes=('global', 'hybrid'), peer='deit-s',
                  sizes=['224x224', '512x512']),
+    'coatnet': dict(models=['swin-t', 'timm-coatnet-0-rw', 'coatnet-0-rw'], modes=MODES, peer='timm-coatnet-0-rw',
+                    sizes=['224x224', '800x1280']),
 }
 PEER = FAMILIES['uniformer']['peer']
 WINDOW = 14
 VITDET_GLOBAL = (2, 5, 8, 11)  # ViT-B's global blocks in hybrid mode (ours picks the same by attn_mode='hybrid')
 
 
-def build(model: str, mode: str, size=None):
+def build(model: str, mode: str, size=(224, 224)):
     """The backbone of ``model`` (a key of MODELS) as the detection configs build it (drop path 0.2 for S and Swin-T,
-    0.3 for B, 0.1 for ViT-B as ViTDet and for SG-Former-S; no gradient checkpointing, which trades time for memory). Its forward
-    returns a tuple of maps (the official CeiT: its logits; built for the input ``size``)."""
+    0.3 for B, 0.1 for ViT-B as ViTDet, for SG-Former-S and CoAtNet-0; no gradient checkpointing, which trades time
+    for memory), for inputs of ``size`` (what timm's CoAtNet and the official CeiT are built for). Its forward returns
+    a tuple of maps (the official CeiT: its logits)."""
     sys.path.insert(0, ROOT)
     if model == 'swin-t':
         from mmdet.models.backbones import SwinTransformer
@@ -93,6 +101,8 @@ def build(model: str, mode: str, size=None):
         return _timm_sam_vit_b()
     if model == 'ceit-s-official':
         return _official_ceit_s(size)
+    if model == 'timm-coatnet-0-rw':
+        return _timm_coatnet_0_rw(size)
     spec = MODELS[model]
     mode = mode or spec.get('attn_mode')  # a fixed design names its own
     if model == 'deit-s':
@@ -105,6 +115,9 @@ def build(model: str, mode: str, size=None):
         from backbones import ViT
         return ViT(arch=spec['arch'], attn_mode=mode, window_size=WINDOW, rel_pos=True, img_size=1024,
                    drop_path_rate=0.1, pyramid=spec['pyramid'], out_indices=-1)
+    if model.startswith('coatnet-'):
+        from backbones import CoAtNet
+        return CoAtNet(arch=spec['arch'], attn_mode=mode, drop_path_rate=0.1)
     if model.startswith('sgformer-s'):
         from backbones import SGFormer
         return SGFormer(arch='s', attn_mode=mode, window_size=WINDOW, fused_attn=spec['fused_attn'],
@@ -169,6 +182,28 @@ def _official_ceit_s(size):
             return (self.net(x), )
 
     return AsTuple(net)
+
+
+def _timm_coatnet_0_rw(size):
+    """timm's coatnet_0_rw (drop path 0.1, as ours in the detection configs) at ``size`` (``set_input_size``:
+    relative tables resized to its maps; timm runs sizes whose stage maps halve evenly), bare as ours is measured:
+    the four stage maps (``forward_intermediates``), its final norm and classifier head pruned away."""
+    import timm
+    import torch.nn as nn
+
+    class StageMaps(nn.Module):
+
+        def __init__(self, net: nn.Module):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            return tuple(self.net.forward_intermediates(x, indices=[1, 2, 3, 4], intermediates_only=True))
+
+    net = timm.create_model('coatnet_0_rw_224', pretrained=False, drop_path_rate=0.1)
+    net.set_input_size(img_size=size)
+    net.prune_intermediate_layers([1, 2, 3, 4], prune_norm=True, prune_head=True)
+    return StageMaps(net)
 
 
 def _rss_mb() -> float:

@@ -23,6 +23,9 @@ TINY = {
                 window_size=4, rel_pos=True),
     'SGFormer': dict(arch=dict(depths=[1, 2, 2, 1], embed_dims=[16, 32, 64, 128], num_heads=[2, 2, 4, 8]),
                      window_size=4),
+    # 3 GPSA blocks and 1 MHSA block; no class token, so that every mode can window every block
+    'ConViT': dict(arch=dict(embed_dims=48, depth=4, num_heads=4, local_up_to_layer=3), window_size=4,
+                   with_cls_token=False),
 }
 NAMES = sorted(FAMILIES)
 

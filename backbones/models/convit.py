@@ -23,6 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn.bricks import DropPath
+from mmengine.model.weight_init import trunc_normal_
 
 from ..layers import Mlp, window_partition, window_unpartition
 from ..state_dicts import count_blocks
@@ -267,8 +268,8 @@ class ConViT(IsotropicBackbone):
 
     # ---- initialisation and checkpoints -----------------------------------------------------------
     def init_weights(self):
-        """timm's / the official initialisation (truncated normal linears, then GPSA's local init), then the
-        Pretrained checkpoint."""
+        """The official initialisation (truncated normal linears, class token and position embedding, then GPSA's
+        local init), then the Pretrained checkpoint."""
         first_call = not self._is_init
         pretrained, self.pretrained_cfgs = self.pretrained_cfgs, []
         try:
@@ -276,6 +277,8 @@ class ConViT(IsotropicBackbone):
         finally:
             self.pretrained_cfgs = pretrained
         if first_call:
+            if self.prefix_tokens:
+                trunc_normal_(self.cls_token, std=.02)
             for block in self.blocks[:self.arch['local_up_to_layer']]:
                 block.attn.local_init(self.arch['locality_strength'])
             for cfg in pretrained:

@@ -12,12 +12,19 @@ backward of the sum of the outputs), as ratios to a peer measured in the same ru
 - ``sgformer``: SG-Former-S in global (the official attention), window and hybrid attention (stage 3 in windows of
   14 tokens, the 224-pixel tile it was trained on; hybrid: every 4th block global), against UniFormer-S-h14 (its
   detection setting) and mmdet's Swin-T (the peer), at 800x1280 and 1024x1024; ``sgformer-s-fused`` is the global
-  network with ``fused_attn=True`` (scaled_dot_product_attention where no attention map is needed).
+  network with ``fused_attn=True`` (scaled_dot_product_attention where no attention map is needed);
+- ``convit``: ConViT-S (class token before block 10; global, and hybrid: the ten GPSA blocks in windows of 14, the
+  MHSA blocks global) against DeiT-S (ours, global, with its class token: the peer) and timm's ``convit_small``
+  (square only: it fails at 800x1280), at 224x224 and 800x1280; all bare (the last block's stride-16 map).
+  ``convit-s-explicit`` is global ConViT-S with ``fused_attn=False``, the official op order (N x N positional and
+  content scores per head), for its memory; its training step at 800x1280 needs tens of GB
+  (``--models deit-s convit-s --passes train`` leaves it out).
 
     python tools/analysis/benchmark.py                       # the default table (make bench)
     python tools/analysis/benchmark.py --sizes 800x1280 --passes inference --repeats 9 --plot docs/bench.png
     python tools/analysis/benchmark.py --family vit --repeats 3  # the ViT table (make bench-vit)
     python tools/analysis/benchmark.py --family sgformer --rounds 2  # the SG-Former table (make bench-sgformer)
+    python tools/analysis/benchmark.py --family convit --passes inference --rounds 2  # the ConViT table
 
 Every case runs in a fresh subprocess (so that its peak memory is its own): median of ``--repeats`` timed runs
 after ``--warmup`` untimed ones; with ``--rounds``, the cases of a size and pass are measured round-robin that many
@@ -53,6 +60,10 @@ MODELS = {
     'sgformer-s': dict(fused_attn=False),  # the official op order (the default)
     # global, fused attention where no attention map is needed
     'sgformer-s-fused': dict(modes=None, attn_mode='global', fused_attn=True),
+    'deit-s': dict(modes=None),  # ours, global, with the class token, bare
+    'timm-convit-s': dict(modes=None),  # timm's convit_small, bare (square inputs only)
+    'convit-s': dict(fused_attn=True),  # ours, bare (the default: factorised positional softmax, SDPA)
+    'convit-s-explicit': dict(modes=None, attn_mode='global', fused_attn=False),  # the official op order
 }
 MODES = ('global', 'window', 'hybrid')
 FAMILIES = {
@@ -62,6 +73,8 @@ FAMILIES = {
                 sizes=['1024x1024', '800x1280']),
     'sgformer': dict(models=['swin-t', 'uniformer-s-h14', 'sgformer-s', 'sgformer-s-fused'], modes=MODES,
                      peer='swin-t', sizes=['800x1280', '1024x1024']),
+    'convit': dict(models=['deit-s', 'timm-convit-s', 'convit-s', 'convit-s-explicit'], modes=('global', 'hybrid'),
+                   peer='deit-s', sizes=['224x224', '800x1280']),
 }
 PEER = FAMILIES['uniformer']['peer']
 WINDOW = 14
@@ -79,8 +92,17 @@ def build(model: str, mode: str):
                                drop_path_rate=0.2, out_indices=(0, 1, 2, 3))
     if model == 'sam-vit-b':
         return _timm_sam_vit_b()
+    if model == 'timm-convit-s':
+        return _timm_convit_s()
     spec = MODELS[model]
     mode = mode or spec.get('attn_mode')  # a fixed design names its own
+    if model == 'deit-s':
+        from backbones import ViT
+        return ViT(arch='deit-small', with_cls_token=True, drop_path_rate=0.1, pyramid=None, out_indices=-1)
+    if model.startswith('convit-s'):
+        from backbones import ConViT
+        return ConViT(arch='small', attn_mode=mode, window_size=WINDOW, fused_attn=spec['fused_attn'],
+                      drop_path_rate=0.1, pyramid=None, out_indices=-1)
     if model.startswith('vit-'):
         from backbones import ViT
         return ViT(arch=spec['arch'], attn_mode=mode, window_size=WINDOW, rel_pos=True, img_size=1024,
@@ -98,23 +120,36 @@ def _timm_sam_vit_b():
     """timm's ViT-B of ViTDet / SAM (window 14, global blocks 2, 5, 8, 11, decomposed relative position sized for
     1024, drop path 0.1), bare as ours is measured: the last block's map (``forward_intermediates``), its neck and
     classifier head pruned away."""
-    import torch.nn as nn
     from timm.models.vision_transformer_sam import VisionTransformerSAM
-
-    class LastBlockMap(nn.Module):
-
-        def __init__(self, net: nn.Module, index: int):
-            super().__init__()
-            self.net, self.index = net, index
-
-        def forward(self, x):
-            return tuple(self.net.forward_intermediates(x, indices=[self.index], intermediates_only=True))
-
     net = VisionTransformerSAM(img_size=1024, patch_size=16, embed_dim=768, depth=12, num_heads=12,
                                window_size=WINDOW, global_attn_indexes=VITDET_GLOBAL, use_rel_pos=True, neck_chans=0,
                                drop_path_rate=0.1)
     net.prune_intermediate_layers([11], prune_norm=True, prune_head=True)
-    return LastBlockMap(net, 11)
+    return _last_block_map(net, 11)
+
+
+def _last_block_map(net, index: int):
+    """A timm model's map of block ``index`` (``forward_intermediates``), as a module returning a tuple."""
+    import torch.nn as nn
+
+    class LastBlockMap(nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            return tuple(self.net.forward_intermediates(x, indices=[index], intermediates_only=True))
+
+    return LastBlockMap()
+
+
+def _timm_convit_s():
+    """timm's ConViT-S (drop path 0.1), bare: the last block's map, its classifier head and final norm pruned."""
+    from timm.models.convit import convit_small
+    net = convit_small(drop_path_rate=0.1)
+    net.prune_intermediate_layers([11], prune_norm=True, prune_head=True)
+    return _last_block_map(net, 11)
 
 
 def _rss_mb() -> float:

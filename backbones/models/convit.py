@@ -97,7 +97,7 @@ class GPSA(nn.Module):
         gate = torch.sigmoid(self.gating_param).view(1, -1, 1, 1)
         if self.fused_attn:
             content = F.scaled_dot_product_attention(q, k, v, scale=self.scale)
-            x = (1. - gate) * content + gate * self.positional_attention(v, hw, positions)
+            x = torch.lerp(content, self.positional_attention(v, hw, positions), gate)  # (1 - g) c + g p
         else:  # the official op order
             pos_score = self.pos_proj(positions.expand(B, -1, -1, -1)).permute(0, 3, 1, 2)
             patch_score = ((q @ k.transpose(-2, -1)) * self.scale).softmax(dim=-1)

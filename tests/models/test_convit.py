@@ -41,14 +41,15 @@ def test_reference_data_is_small():
     assert osp.getsize(REFERENCE) < 2e5
 
 
-@pytest.mark.parametrize('fused_attn', [False, True])
-@pytest.mark.parametrize('size', [224, 160])
-def test_global_mode_equals_timm_convit(size, fused_attn):
+@pytest.mark.parametrize('fused_attn,size,local', [(False, 224, 3), (True, 224, 3), (False, 160, 3), (True, 160, 3),
+                                                    (True, 160, 0)])
+def test_global_mode_equals_timm_convit(size, fused_attn, local):
     """timm's ConVit (square, its pos_embed at its img_size) with our weights: every block (class token stripped)
-    and the final norm."""
+    and the final norm; with no GPSA block too (the class token joins before block 0, without a position)."""
     timm_convit = pytest.importorskip('timm.models.convit')
-    ref = timm_convit.ConVit(img_size=size, embed_dim=8, num_heads=4, depth=4, local_up_to_layer=3).eval()
-    ours = build(pretrain_img_size=size, fused_attn=fused_attn, final_norm=True)
+    ref = timm_convit.ConVit(img_size=size, embed_dim=8, num_heads=4, depth=4, local_up_to_layer=local).eval()
+    ours = build(dict(TINY, local_up_to_layer=local), pretrain_img_size=size, fused_attn=fused_attn,
+                 final_norm=True)
     missing, unexpected = ref.load_state_dict(ours.state_dict(), strict=False)
     assert missing == ['head.weight', 'head.bias'] and unexpected == []
     x = deterministic_input((size, size))

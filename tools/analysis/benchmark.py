@@ -16,9 +16,10 @@ backward of the sum of the outputs), as ratios to a peer measured in the same ru
 - ``convit``: ConViT-S (class token before block 10; global, and hybrid: the ten GPSA blocks in windows of 14, the
   MHSA blocks global) against DeiT-S (ours, global, with its class token: the peer) and timm's ``convit_small``
   (square only: it fails at 800x1280), at 224x224 and 800x1280; all bare (the last block's stride-16 map).
-  ``convit-s-explicit`` is global ConViT-S with ``fused_attn=False``, the official op order (N x N positional and
-  content scores per head), for its memory; its training step at 800x1280 needs tens of GB
-  (``--models deit-s convit-s --passes train`` leaves it out).
+  ``convit-s-explicit`` is ConViT-S with ``fused_attn=False``, the official op order (N x N positional and content
+  scores per head, per window in hybrid mode), for its memory; its global training step at 800x1280 would keep
+  about six 0.6 GB maps per GPSA block for backward (estimated, not run: ``--models deit-s convit-s --passes
+  train`` leaves it out).
 
     python tools/analysis/benchmark.py                       # the default table (make bench)
     python tools/analysis/benchmark.py --sizes 800x1280 --passes inference --repeats 9 --plot docs/bench.png
@@ -63,7 +64,7 @@ MODELS = {
     'deit-s': dict(modes=None),  # ours, global, with the class token, bare
     'timm-convit-s': dict(modes=None),  # timm's convit_small, bare (square inputs only)
     'convit-s': dict(fused_attn=True),  # ours, bare (the default: factorised positional softmax, SDPA)
-    'convit-s-explicit': dict(modes=None, attn_mode='global', fused_attn=False),  # the official op order
+    'convit-s-explicit': dict(fused_attn=False),  # the official op order
 }
 MODES = ('global', 'window', 'hybrid')
 FAMILIES = {
@@ -83,8 +84,8 @@ VITDET_GLOBAL = (2, 5, 8, 11)  # ViT-B's global blocks in hybrid mode (ours pick
 
 def build(model: str, mode: str):
     """The backbone of ``model`` (a key of MODELS) as the detection configs build it (drop path 0.2 for S and Swin-T,
-    0.3 for B, 0.1 for ViT-B as ViTDet and for SG-Former-S; no gradient checkpointing, which trades time for memory). Its forward
-    returns a tuple of maps."""
+    0.3 for B, 0.1 for ViT-B as ViTDet and for SG-Former-S, DeiT-S and ConViT-S; no gradient checkpointing, which
+    trades time for memory). Its forward returns a tuple of maps."""
     sys.path.insert(0, ROOT)
     if model == 'swin-t':
         from mmdet.models.backbones import SwinTransformer

@@ -8,9 +8,10 @@ from .vit import ViT
 from .sgformer import SGFormer
 from .ceit import CeiT
 from .coatnet import CoAtNet
+from .convit import ConViT
 
 __all__ = [
     'FAMILIES', 'PyramidBackbone', 'IsotropicBackbone', 'Stage', 'register_backbone', 'UniFormer', 'UniFormerLight',
-    'ViT', 'SGFormer', 'CeiT', 'CoAtNet',
+    'ViT', 'SGFormer', 'CeiT', 'CoAtNet', 'ConViT',
     'SimplePyramidNeck'
 ]

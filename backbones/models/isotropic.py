@@ -199,7 +199,7 @@ class IsotropicBackbone(PyramidBackbone):
         B, C, H, W = x.shape
         x = x.flatten(2).transpose(1, 2)
         prefix = [getattr(self, n).expand(B, -1, -1) for n in self.prefix_tokens]
-        if prefix and self.prefix_entry == 0:
+        if prefix and self.prefix_entry == 0 and self.pos_embed_covers_prefix:  # else they join unpositioned
             x, prefix = torch.cat(prefix + [x], dim=1), []
         # the position embedding first: the sum is then laid out (B, N, C) contiguous, as the blocks want it,
         # not as the transposed view of the stem's output

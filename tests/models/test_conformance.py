@@ -28,6 +28,9 @@ TINY = {
     # window_size None: each attention stage's map at pretrain_img_size (4 and 2)
     'CoAtNet': dict(arch=dict(depths=[1, 1, 2, 2], embed_dims=[8, 16, 16, 32], stem_width=(8, 8), dim_head=8),
                     pretrain_img_size=64),
+    # 3 GPSA blocks and 1 MHSA block; no class token, so that every mode can window every block
+    'ConViT': dict(arch=dict(embed_dims=48, depth=4, num_heads=4, local_up_to_layer=3), window_size=4,
+                   with_cls_token=False),
 }
 NAMES = sorted(FAMILIES)
 

@@ -14,7 +14,7 @@ from helpers import ROOT
 pytest.importorskip('onnx')  # the deploy extra; tools/setup_env.sh installs it
 pytest.importorskip('onnxruntime')
 
-from backbones import CeiT, CoAtNet, SGFormer, UniFormer, UniFormerLight, ViT  # noqa: E402
+from backbones import CeiT, CoAtNet, ConViT, SGFormer, UniFormer, UniFormerLight, ViT  # noqa: E402
 from backbones.cli import deploy  # noqa: E402
 
 # (batch, H, W): the export size, then two sizes no multiple of 16 (the patch) or of any window, batch 2 in one
@@ -34,6 +34,7 @@ TINY_LIGHT = dict(depths=[1, 1, 3, 2], embed_dims=[32, 64, 128, 256], head_dim=3
 TINY_VIT = dict(embed_dims=48, depth=4, num_heads=3)
 TINY_SGFORMER = dict(depths=[2, 2, 2, 1], embed_dims=[16, 32, 64, 128], num_heads=[2, 2, 4, 8])
 TINY_CEIT = dict(embed_dims=32, depth=4, num_heads=2, stem_channels=16)
+TINY_CONVIT = dict(embed_dims=48, depth=4, num_heads=4, local_up_to_layer=3)
 # hybrid: the modes' own rules at these depths would window every block (SG-Former, stage 3 of 2 blocks) or none
 # (ViT, 4 of 4 global): one window size per block instead, windowed and global blocks alternating
 HYBRID = {'vit': [5, 0, 5, 0], 'sgformer': [[0, 0], [0, 0], [4, 0], [0]], 'ceit': [5, 0, 5, 0]}
@@ -61,6 +62,8 @@ BACKBONES = {
        for m in ('global', 'window', 'hybrid')},
     'coatnet-rmlp-global': (CoAtNet, dict(arch=dict(TINY_COATNET, rel_pos='mlp', rel_pos_dim=16),
                                           pretrain_img_size=64), ATOL),
+    # GPSA's offsets built for the map / window size, the class token joining before the MHSA block
+    **{f'convit-{m}': (ConViT, dict(arch=TINY_CONVIT, attn_mode=m, window_size=5), ATOL) for m in ('global', 'hybrid')},
 }
 
 

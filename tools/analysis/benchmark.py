@@ -22,12 +22,21 @@ backward of the sum of the outputs), as ratios to a peer measured in the same ru
 - ``coatnet``: CoAtNet-0 (timm's coatnet_0_rw) in global, window and hybrid attention against the same network in
   timm (the peer: its tables resized to the size by ``set_input_size``, global attention; its four stage maps) and
   mmdet's Swin-T, at 224x224 (the training size) and 800x1280.
+- ``convit``: ConViT-S (class token before block 10; global, and hybrid: the ten GPSA blocks in windows of 14, the
+  MHSA blocks global) against DeiT-S (``deit-s-cls``: ours, global, with its class token: the peer) and timm's
+  ``convit_small`` (square only: it fails at 800x1280), at 224x224 and 800x1280; all bare (the last block's stride-16
+  map).
+  ``convit-s-explicit`` is ConViT-S with ``fused_attn=False``, the official op order (N x N positional and content
+  scores per head, per window in hybrid mode), for its memory; its global training step at 800x1280 would keep
+  about six 0.6 GB maps per GPSA block for backward (estimated, not run: ``--models deit-s-cls convit-s --passes
+  train`` leaves it out).
 
     python tools/analysis/benchmark.py                       # the default table (make bench)
     python tools/analysis/benchmark.py --sizes 800x1280 --passes inference --repeats 9 --plot docs/bench.png
     python tools/analysis/benchmark.py --family vit --repeats 3  # the ViT table (make bench-vit)
     python tools/analysis/benchmark.py --family sgformer --rounds 2  # the SG-Former table (make bench-sgformer)
     CEIT_OFFICIAL=/tmp/ceit_official python tools/analysis/benchmark.py --family ceit --rounds 2  # the CeiT table
+    python tools/analysis/benchmark.py --family convit --passes inference --rounds 2  # the ConViT table
 
 Every case runs in a fresh subprocess (so that its peak memory is its own): median of ``--repeats`` timed runs
 after ``--warmup`` untimed ones; with ``--rounds``, the cases of a size and pass are measured round-robin that many
@@ -68,6 +77,10 @@ MODELS = {
     'ceit-s-official': dict(modes=None),  # coeusguo/ceit's ceit_small_patch16_224 (CEIT_OFFICIAL), classifier included
     'coatnet-0-rw': dict(arch='coatnet_0_rw'),
     'timm-coatnet-0-rw': dict(modes=None),  # timm's MaxxVit, its tables resized to the size (set_input_size)
+    'deit-s-cls': dict(modes=None),  # ours, global, with the class token, bare (the ConViT table's peer)
+    'timm-convit-s': dict(modes=None),  # timm's convit_small, bare (square inputs only)
+    'convit-s': dict(fused_attn=True),  # ours, bare (the default: factorised positional softmax, SDPA)
+    'convit-s-explicit': dict(fused_attn=False),  # the official op order
 }
 MODES = ('global', 'window', 'hybrid')
 FAMILIES = {
@@ -81,6 +94,8 @@ FAMILIES = {
                  sizes=['224x224', '512x512']),
     'coatnet': dict(models=['swin-t', 'timm-coatnet-0-rw', 'coatnet-0-rw'], modes=MODES, peer='timm-coatnet-0-rw',
                     sizes=['224x224', '800x1280']),
+    'convit': dict(models=['deit-s-cls', 'timm-convit-s', 'convit-s', 'convit-s-explicit'], modes=('global', 'hybrid'),
+                   peer='deit-s-cls', sizes=['224x224', '800x1280']),
 }
 PEER = FAMILIES['uniformer']['peer']
 WINDOW = 14
@@ -89,9 +104,9 @@ VITDET_GLOBAL = (2, 5, 8, 11)  # ViT-B's global blocks in hybrid mode (ours pick
 
 def build(model: str, mode: str, size=(224, 224)):
     """The backbone of ``model`` (a key of MODELS) as the detection configs build it (drop path 0.2 for S and Swin-T,
-    0.3 for B, 0.1 for ViT-B as ViTDet, for SG-Former-S and CoAtNet-0; no gradient checkpointing, which trades time
-    for memory), for inputs of ``size`` (what timm's CoAtNet and the official CeiT are built for). Its forward returns
-    a tuple of maps (the official CeiT: its logits)."""
+    0.3 for B, 0.1 for ViT-B as ViTDet, for SG-Former-S, CoAtNet-0, DeiT-S, ConViT-S and CeiT-S; no gradient
+    checkpointing, which trades time for memory), for inputs of ``size`` (what timm's CoAtNet and the official CeiT
+    are built for). Its forward returns a tuple of maps (the official CeiT: its logits)."""
     sys.path.insert(0, ROOT)
     if model == 'swin-t':
         from mmdet.models.backbones import SwinTransformer
@@ -103,14 +118,23 @@ def build(model: str, mode: str, size=(224, 224)):
         return _official_ceit_s(size)
     if model == 'timm-coatnet-0-rw':
         return _timm_coatnet_0_rw(size)
+    if model == 'timm-convit-s':
+        return _timm_convit_s()
     spec = MODELS[model]
     mode = mode or spec.get('attn_mode')  # a fixed design names its own
     if model == 'deit-s':
         from backbones import ViT
         return ViT(arch=spec['arch'], attn_mode=mode, window_size=WINDOW, drop_path_rate=0.1, pyramid=None)
+    if model == 'deit-s-cls':
+        from backbones import ViT
+        return ViT(arch='deit-small', with_cls_token=True, drop_path_rate=0.1, pyramid=None, out_indices=-1)
     if model == 'ceit-s':
         from backbones import CeiT
         return CeiT(arch=spec['arch'], attn_mode=mode, window_size=WINDOW, drop_path_rate=0.1, pyramid=None)
+    if model.startswith('convit-s'):
+        from backbones import ConViT
+        return ConViT(arch='small', attn_mode=mode, window_size=WINDOW, fused_attn=spec['fused_attn'],
+                      drop_path_rate=0.1, pyramid=None, out_indices=-1)
     if model.startswith('vit-'):
         from backbones import ViT
         return ViT(arch=spec['arch'], attn_mode=mode, window_size=WINDOW, rel_pos=True, img_size=1024,
@@ -131,23 +155,36 @@ def _timm_sam_vit_b():
     """timm's ViT-B of ViTDet / SAM (window 14, global blocks 2, 5, 8, 11, decomposed relative position sized for
     1024, drop path 0.1), bare as ours is measured: the last block's map (``forward_intermediates``), its neck and
     classifier head pruned away."""
-    import torch.nn as nn
     from timm.models.vision_transformer_sam import VisionTransformerSAM
-
-    class LastBlockMap(nn.Module):
-
-        def __init__(self, net: nn.Module, index: int):
-            super().__init__()
-            self.net, self.index = net, index
-
-        def forward(self, x):
-            return tuple(self.net.forward_intermediates(x, indices=[self.index], intermediates_only=True))
-
     net = VisionTransformerSAM(img_size=1024, patch_size=16, embed_dim=768, depth=12, num_heads=12,
                                window_size=WINDOW, global_attn_indexes=VITDET_GLOBAL, use_rel_pos=True, neck_chans=0,
                                drop_path_rate=0.1)
     net.prune_intermediate_layers([11], prune_norm=True, prune_head=True)
-    return LastBlockMap(net, 11)
+    return _last_block_map(net, 11)
+
+
+def _last_block_map(net, index: int):
+    """A timm model's map of block ``index`` (``forward_intermediates``), as a module returning a tuple."""
+    import torch.nn as nn
+
+    class LastBlockMap(nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            return tuple(self.net.forward_intermediates(x, indices=[index], intermediates_only=True))
+
+    return LastBlockMap()
+
+
+def _timm_convit_s():
+    """timm's ConViT-S (drop path 0.1), bare: the last block's map, its classifier head and final norm pruned."""
+    from timm.models.convit import convit_small
+    net = convit_small(drop_path_rate=0.1)
+    net.prune_intermediate_layers([11], prune_norm=True, prune_head=True)
+    return _last_block_map(net, 11)
 
 
 def _official_ceit_s(size):

@@ -1,7 +1,8 @@
 """Hybrid CNN-Transformer backbones for mmdet, mmseg and mmpose (OpenMMLab 2.0).
 
 Add ``custom_imports = dict(imports=['backbones'], allow_failed_imports=False)`` to a config and use
-``type='UniFormer'``, ``'UniFormerLight'``, ``'ViT'`` (with the ``SimplePyramidNeck`` neck) or ``'SGFormer'``.
+``type='UniFormer'``, ``'UniFormerLight'``, ``'ViT'`` (with the ``SimplePyramidNeck`` neck), ``'SGFormer'`` or
+``'BoTNet'``.
 Importing this package
 registers the backbones, the neck, the ``LN2d`` norm (unless registered already), the runner hooks
 (``AtomicCheckpointHook``, ``StepSeedHook``) and the layer-decay optimizer constructor in mmengine's root registries,
@@ -10,9 +11,9 @@ that resume mmengine checkpoints call :func:`backbones.checkpoint.allow_mmengine
 """
 from .engine.hooks import AtomicCheckpointHook, StepSeedHook
 from .engine.optimizers import LayerDepthDecayOptimWrapperConstructor
-from .models import FAMILIES, PyramidBackbone, SGFormer, SimplePyramidNeck, UniFormer, UniFormerLight, ViT
+from .models import FAMILIES, BoTNet, PyramidBackbone, SGFormer, SimplePyramidNeck, UniFormer, UniFormerLight, ViT
 
 __all__ = [
-    'FAMILIES', 'PyramidBackbone', 'UniFormer', 'UniFormerLight', 'ViT', 'SGFormer', 'SimplePyramidNeck',
+    'FAMILIES', 'PyramidBackbone', 'UniFormer', 'UniFormerLight', 'ViT', 'SGFormer', 'BoTNet', 'SimplePyramidNeck',
     'AtomicCheckpointHook', 'StepSeedHook', 'LayerDepthDecayOptimWrapperConstructor'
 ]

@@ -6,9 +6,10 @@ from .uniformer_light import UniFormerLight
 from .necks import SimplePyramidNeck
 from .vit import ViT
 from .sgformer import SGFormer
+from .botnet import BoTNet
 
 __all__ = [
     'FAMILIES', 'PyramidBackbone', 'IsotropicBackbone', 'Stage', 'register_backbone', 'UniFormer', 'UniFormerLight',
-    'ViT', 'SGFormer',
+    'ViT', 'SGFormer', 'BoTNet',
     'SimplePyramidNeck'
 ]

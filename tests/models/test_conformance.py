@@ -23,6 +23,10 @@ TINY = {
                 window_size=4, rel_pos=True),
     'SGFormer': dict(arch=dict(depths=[1, 2, 2, 1], embed_dims=[16, 32, 64, 128], num_heads=[2, 2, 4, 8]),
                      window_size=4),
+    # timm's layout: SE, a strided attention block, final_conv; windows of each block's pretraining map (4 and 2)
+    'BoTNet': dict(arch=dict(layout='byob', depths=[1, 1, 2, 2], channels=[16, 32, 64, 128], stem_channels=[8, 8, 16],
+                             attn_blocks=[[], [], [1], [0, 1]], num_heads=2, act='silu', channel_attn='se',
+                             final_channels=64, pretrain_img_size=64)),
 }
 NAMES = sorted(FAMILIES)
 

@@ -14,7 +14,7 @@ from helpers import ROOT
 pytest.importorskip('onnx')  # the deploy extra; tools/setup_env.sh installs it
 pytest.importorskip('onnxruntime')
 
-from backbones import SGFormer, UniFormer, UniFormerLight, ViT  # noqa: E402
+from backbones import BoTNet, SGFormer, UniFormer, UniFormerLight, ViT  # noqa: E402
 from backbones.cli import deploy  # noqa: E402
 
 # (batch, H, W): the export size, then two sizes no multiple of 16 (the patch) or of any window, batch 2 in one
@@ -33,6 +33,10 @@ TINY_LIGHT = dict(depths=[1, 1, 3, 2], embed_dims=[32, 64, 128, 256], head_dim=3
                   prune_ratio=[[1, 0.5, 0.5], [0.5, 0.5]], trade_off=[[1, 0.5, 0.5], [0.5, 0.5]])
 TINY_VIT = dict(embed_dims=48, depth=4, num_heads=3)
 TINY_SGFORMER = dict(depths=[2, 2, 2, 1], embed_dims=[16, 32, 64, 128], num_heads=[2, 2, 4, 8])
+# windows of each attention block's pretraining map: 4 at stride 16, 2 at stride 32 (padded, padded keys masked)
+TINY_BOTNET = dict(layout='byob', depths=[1, 1, 2, 2], channels=[16, 32, 64, 128], stem_channels=[8, 8, 16],
+                   attn_blocks=[[], [], [1], [0, 1]], num_heads=2, act='silu', channel_attn='se', final_channels=64,
+                   pretrain_img_size=64)
 # hybrid: the modes' own rules at these depths would window every block (SG-Former, stage 3 of 2 blocks) or none
 # (ViT, 4 of 4 global): one window size per block instead, windowed and global blocks alternating
 HYBRID = {'vit': [5, 0, 5, 0], 'sgformer': [[0, 0], [0, 0], [4, 0], [0]]}
@@ -50,6 +54,8 @@ BACKBONES = {
     **{f'sgformer-{m}': (SGFormer, dict(arch=TINY_SGFORMER, attn_mode=HYBRID['sgformer'] if m == 'hybrid' else m,
                                         window_size=4), ATOL_SORTED)
        for m in ('global', 'window', 'hybrid')},
+    # relative tables resized to the map (global) or reused in padded, masked windows
+    **{f'botnet-{m}': (BoTNet, dict(arch=TINY_BOTNET, attn_mode=m), ATOL) for m in ('global', 'window', 'hybrid')},
 }
 
 

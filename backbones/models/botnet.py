@@ -7,8 +7,9 @@ the attention in ``timm/layers/bottleneck_attn.py``). Two layouts share one atte
 - ``bot50`` (the paper): ResNet-50 with multi-head self-attention (4 heads, 2-D relative position logits) in place
   of the 3x3 convolution of all three c5 bottlenecks; the first attends at stride 16 and a 2x2 average pool gives
   its stride 2; BatchNorm + ReLU after the attention. Names are torchvision's / mmdet's ResNet-50 (``conv1``,
-  ``bn1``, ``layer{i}.{j}.conv1`` ..., ``downsample.{0,1}``), the attention is ``layer4.{j}.mhsa``: an ImageNet
-  ResNet-50 file loads every non-attention layer, ``layer4.*.conv2`` is reported unused and the attention fresh.
+  ``bn1``, ``layer{i}.{j}.conv1`` ..., ``downsample.{0,1}``), the attention is ``layer4.{j}.self_attn`` (timm's
+  name): an ImageNet ResNet-50 file loads every non-attention layer, ``layer4.*.conv2`` is reported unused and the
+  attention fresh.
 - timm's ``botnet26t``, ``sebotnet33ts``, ``eca_botnext26ts`` (released ImageNet weights at 256) and
   ``botnet50ts`` (untrained): a tiered 3-conv stem, bottleneck and self-attention blocks, SE / ECA, SiLU, grouped
   3x3 convolutions, an optional ``final_conv``. timm's names are kept (``stem.*``, ``final_conv.*``, blocks'
@@ -219,7 +220,7 @@ class BottleneckAttention(nn.Module):
 
 class ResNetBottleneck(nn.Module):
     """torchvision's / mmdet's ResNet bottleneck (stride in the 3x3, names ``conv1`` / ``bn1`` ... ``downsample``);
-    with ``attention``, BoT50's block: the attention (``mhsa``) in place of ``conv2``, then ``bn2`` and ReLU."""
+    with ``attention``, BoT50's block: the attention (``self_attn``) in place of ``conv2``, then ``bn2`` and ReLU."""
 
     def __init__(self, in_dim: int, out_dim: int, stride: int, norm_cfg: dict, drop_path: float,
                  attention: Optional[BottleneckAttention] = None):
@@ -230,7 +231,7 @@ class ResNetBottleneck(nn.Module):
         if attention is None:
             self.conv2 = nn.Conv2d(mid, mid, 3, stride, 1, bias=False)
         else:
-            self.mhsa = attention
+            self.self_attn = attention
         self.bn2 = norm_layer(norm_cfg, mid)
         self.conv3 = nn.Conv2d(mid, out_dim, 1, bias=False)
         self.bn3 = norm_layer(norm_cfg, out_dim)
@@ -243,7 +244,7 @@ class ResNetBottleneck(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.mhsa(out) if hasattr(self, 'mhsa') else self.conv2(out)))
+        out = self.relu(self.bn2(self.self_attn(out) if hasattr(self, 'self_attn') else self.conv2(out)))
         out = self.drop_path(self.bn3(self.conv3(out)))
         return self.relu(out + (x if self.downsample is None else self.downsample(x)))
 
@@ -513,14 +514,14 @@ class BoTNet(PyramidBackbone):
         if resized:
             notes.append(f'relative tables resized to this pretrain_img_size ({self.pretrain_img_size}): {resized}')
         replaced = [k for k in state_dict if k.endswith('.conv2.weight') and k not in own
-                    and k.replace('.conv2.weight', '.mhsa.qkv.weight') in own]
+                    and k.replace('.conv2.weight', '.self_attn.qkv.weight') in own]
         if replaced:
             notes.append(f'not used by this backbone (the attention replaces these convolutions): {replaced}')
         return {k: v for k, v in state_dict.items() if k not in replaced}
 
     def new_in_dense_use(self, key: str) -> bool:
         """BoT50's attention: ImageNet ResNet-50 files (the weights BoT50 starts from) cannot have it."""
-        return '.mhsa.' in key or super().new_in_dense_use(key)
+        return (self.arch['layout'] == 'resnet' and '.self_attn.' in key) or super().new_in_dense_use(key)
 
     @classmethod
     def describe_state_dict(cls, state_dict):

@@ -112,16 +112,16 @@ def test_relative_tables_change_the_output_and_are_resized_on_load():
     x = torch.randn(1, 3, 96, 64)
     with torch.no_grad():
         before = model(x)[-1]
-        model.layer4[1].mhsa.pos_embed.width_rel.normal_()  # (a constant shift is the same for every key)
+        model.layer4[1].self_attn.pos_embed.width_rel.normal_()  # (a constant shift is the same for every key)
         assert not torch.allclose(model(x)[-1], before)
     # a checkpoint trained at 64 (tables 2 * 2 - 1 rows at stride 32) into a model sized for 128 (7 rows)
     small = BoTNet(TINY_BOT, pretrain_img_size=64)
     sd = small.state_dict()
     model.load_state_dict(sd)
-    table = sd['layer4.1.mhsa.pos_embed.height_rel']
+    table = sd['layer4.1.self_attn.pos_embed.height_rel']
     assert table.shape[0] == 3
     expected = F.interpolate(table.T[None], size=7, mode='linear', align_corners=False)[0].T
-    assert torch.equal(model.layer4[1].mhsa.pos_embed.height_rel.data, expected)
+    assert torch.equal(model.layer4[1].self_attn.pos_embed.height_rel.data, expected)
 
 
 def resnet50_state_dict(source):
@@ -141,7 +141,7 @@ def test_bot50_loads_resnet50_with_only_the_attention_fresh(source, tmp_path):
     model = BoTNet('bot50', init_cfg=dict(type='Pretrained', checkpoint=str(path)))
     model.init_weights()
     ours = model.state_dict()
-    attention = sorted(k for k in ours if '.mhsa.' in k)
+    attention = sorted(k for k in ours if '.self_attn.' in k)
     assert len(attention) == 9 and all(k.startswith('layer4.') for k in attention)
     # every other tensor (bn2 after the attention included) is the ResNet's
     assert all(torch.equal(v, sd[k]) for k, v in ours.items() if k not in attention)

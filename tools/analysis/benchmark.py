@@ -12,12 +12,17 @@ backward of the sum of the outputs), as ratios to a peer measured in the same ru
 - ``sgformer``: SG-Former-S in global (the official attention), window and hybrid attention (stage 3 in windows of
   14 tokens, the 224-pixel tile it was trained on; hybrid: every 4th block global), against UniFormer-S-h14 (its
   detection setting) and mmdet's Swin-T (the peer), at 800x1280 and 1024x1024; ``sgformer-s-fused`` is the global
-  network with ``fused_attn=True`` (scaled_dot_product_attention where no attention map is needed).
+  network with ``fused_attn=True`` (scaled_dot_product_attention where no attention map is needed);
+- ``botnet``: BoT50 (the paper's ResNet-50 with attention in c5; global, window and hybrid attention, windows of
+  each block's pretraining map) against mmdet's ResNet-50 (the peer, the network it changes), and timm's
+  botnet26t (built for each size, ``img_size``; its trunk: ``forward_intermediates``) against ours with the same
+  arch, at 800x1280 and 256x256 (timm's training size).
 
     python tools/analysis/benchmark.py                       # the default table (make bench)
     python tools/analysis/benchmark.py --sizes 800x1280 --passes inference --repeats 9 --plot docs/bench.png
     python tools/analysis/benchmark.py --family vit --repeats 3  # the ViT table (make bench-vit)
     python tools/analysis/benchmark.py --family sgformer --rounds 2  # the SG-Former table (make bench-sgformer)
+    python tools/analysis/benchmark.py --family botnet --repeats 3  # the BoTNet table
 
 Every case runs in a fresh subprocess (so that its peak memory is its own): median of ``--repeats`` timed runs
 after ``--warmup`` untimed ones; with ``--rounds``, the cases of a size and pass are measured round-robin that many
@@ -53,6 +58,10 @@ MODELS = {
     'sgformer-s': dict(fused_attn=False),  # the official op order (the default)
     # global, fused attention where no attention map is needed
     'sgformer-s-fused': dict(modes=None, attn_mode='global', fused_attn=True),
+    'resnet-50': dict(modes=None),  # mmdet's, as its Mask R-CNN configs build it
+    'timm-botnet26t': dict(modes=None),  # timm's, built for the input size (its tables cannot change size)
+    'botnet26t': dict(arch='botnet26t'),
+    'bot50': dict(arch='bot50'),
 }
 MODES = ('global', 'window', 'hybrid')
 FAMILIES = {
@@ -62,16 +71,18 @@ FAMILIES = {
                 sizes=['1024x1024', '800x1280']),
     'sgformer': dict(models=['swin-t', 'uniformer-s-h14', 'sgformer-s', 'sgformer-s-fused'], modes=MODES,
                      peer='swin-t', sizes=['800x1280', '1024x1024']),
+    'botnet': dict(models=['resnet-50', 'bot50', 'timm-botnet26t', 'botnet26t'], modes=MODES, peer='resnet-50',
+                   sizes=['800x1280', '256x256']),
 }
 PEER = FAMILIES['uniformer']['peer']
 WINDOW = 14
 VITDET_GLOBAL = (2, 5, 8, 11)  # ViT-B's global blocks in hybrid mode (ours picks the same by attn_mode='hybrid')
 
 
-def build(model: str, mode: str):
+def build(model: str, mode: str, size=None):
     """The backbone of ``model`` (a key of MODELS) as the detection configs build it (drop path 0.2 for S and Swin-T,
     0.3 for B, 0.1 for ViT-B as ViTDet and for SG-Former-S; no gradient checkpointing, which trades time for memory). Its forward
-    returns a tuple of maps."""
+    returns a tuple of maps. ``size``: the input (H, W), for timm's BoTNet, which is built for one."""
     sys.path.insert(0, ROOT)
     if model == 'swin-t':
         from mmdet.models.backbones import SwinTransformer
@@ -79,6 +90,11 @@ def build(model: str, mode: str):
                                drop_path_rate=0.2, out_indices=(0, 1, 2, 3))
     if model == 'sam-vit-b':
         return _timm_sam_vit_b()
+    if model == 'resnet-50':
+        from mmdet.models.backbones import ResNet
+        return ResNet(depth=50, out_indices=(0, 1, 2, 3), frozen_stages=-1, norm_eval=False)
+    if model == 'timm-botnet26t':
+        return _timm_botnet26t(size)
     spec = MODELS[model]
     mode = mode or spec.get('attn_mode')  # a fixed design names its own
     if model.startswith('vit-'):
@@ -89,6 +105,9 @@ def build(model: str, mode: str):
         from backbones import SGFormer
         return SGFormer(arch='s', attn_mode=mode, window_size=WINDOW, fused_attn=spec['fused_attn'],
                         drop_path_rate=0.1)
+    if model in ('bot50', 'botnet26t'):
+        from backbones import BoTNet
+        return BoTNet(arch=spec['arch'], attn_mode=mode)
     from backbones import UniFormer
     arch = spec['arch']
     return UniFormer(arch=arch, attn_mode=mode, window_size=WINDOW, drop_path_rate=0.3 if arch == 'base' else 0.2)
@@ -117,6 +136,24 @@ def _timm_sam_vit_b():
     return LastBlockMap(net, 11)
 
 
+def _timm_botnet26t(size):
+    """timm's botnet26t built for ``size`` (its relative tables sized to the maps there), bare as ours is measured:
+    the four stage maps (``forward_intermediates``), no classifier."""
+    import timm
+    import torch.nn as nn
+
+    class StageMaps(nn.Module):
+
+        def __init__(self, net: nn.Module):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            return tuple(self.net.forward_intermediates(x, indices=[1, 2, 3, 4], intermediates_only=True))
+
+    return StageMaps(timm.create_model('botnet26t_256', img_size=tuple(size), num_classes=0))
+
+
 def _rss_mb() -> float:
     with open('/proc/self/statm') as f:
         return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
@@ -131,7 +168,7 @@ def run_case(model: str, mode: str, size, train: bool, repeats: int, warmup: int
     """Time one case in this process; returns median / all latencies (ms) and peak memory (MB)."""
     import torch
     torch.manual_seed(0)
-    net = build(model, mode).to(device)
+    net = build(model, mode, size).to(device)
     net.train(train)
     x = torch.rand(1, 3, *size, device=device)
 

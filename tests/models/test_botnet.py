@@ -169,6 +169,22 @@ def test_torchvision_layout_at_odd_and_detection_sizes(mode, size):
         assert out.shape[2:] == tuple(-(-s // stride) for s in size) and torch.isfinite(out).all()
 
 
+@pytest.mark.parametrize('mode', ['global', 'window', 'hybrid'])
+def test_timm_layout_at_a_detection_size(mode):
+    """The conformance suite's tiny timm-layout arch (odd sizes there) at 800x1333: windows of 4 and 2 tokens."""
+    from test_conformance import TINY
+    model = BoTNet(**TINY['BoTNet'], attn_mode=mode, out_indices=(2, 3)).eval()
+    with torch.no_grad():
+        outs = model(torch.randn(1, 3, 800, 1333))
+    assert [tuple(o.shape[2:]) for o in outs] == [(50, 84), (25, 42)] and all(torch.isfinite(o).all() for o in outs)
+
+
+def test_every_parameter_of_the_torchvision_layout_gets_a_gradient():
+    model = BoTNet(TINY_BOT, attn_mode=[[0], [0], [0], [4, 0]]).train()
+    sum((o * torch.randn_like(o)).sum() for o in model(torch.randn(2, 3, 96, 160))).backward()
+    assert not [n for n, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+
+
 def test_window_options_are_checked():
     assert BoTNet('bot50', attn_mode='hybrid').window_sizes[3] == [64, 32, 0]
     assert BoTNet('bot50', attn_mode='window', window_size=16).window_sizes[3] == [16, 16, 16]

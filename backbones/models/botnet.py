@@ -34,11 +34,13 @@ from mmengine.model.weight_init import trunc_normal_
 
 from ..layers import resize_decomposed_rel_pos, scaled_dot_product, window_partition, window_unpartition
 from ..layers.fused import needs_autograd
-from ..layers.pos_embed import decomposed_rel_pos_bias, fold_decomposed_rel_pos
+from ..layers.pos_embed import decomposed_rel_pos_bias
 from ..state_dicts import count_blocks
 from .base import ATTN_MODES, PyramidBackbone, Stage, register_backbone
 
 LAYOUTS = ('resnet', 'byob')
+# tokens per attention up to which CPU training takes the explicit product (BottleneckAttention.attend)
+SMALL_MAP = 256
 ACTS = {'relu': nn.ReLU, 'silu': nn.SiLU}
 
 
@@ -190,14 +192,13 @@ class BottleneckAttention(nn.Module):
     def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, hw: Tuple[int, int], window: int,
                key_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         rel_h, rel_w = self.pos_embed.as_vitdet(window, hw)
-        if key_mask is None and q.device.type == 'cpu' and sum(hw) <= q.shape[-1] and needs_autograd(q, rel_h):
-            # CPU training: the bias folded into q / k lets the fused kernel run (as the ViT family's Attention)
-            q, k, v = fold_decomposed_rel_pos(q, k, v, rel_h, rel_w, hw, self.scale)
-            return F.scaled_dot_product_attention(q, k, v, scale=1.)[..., :self.dim_head_v]
         bias = decomposed_rel_pos_bias(q, rel_h, rel_w, hw)
         if key_mask is not None:
             bias = (bias.view(-1, key_mask.shape[0], *bias.shape[1:]) + key_mask[:, None, None]).flatten(0, 1)
-        return scaled_dot_product(q, k, v, self.scale, self.fused, bias=bias)
+        # CPU training on small maps: SDPA's backward with a bias costs several times the explicit product there
+        # (8x8 tokens, 128-wide heads: 10 ms against 1.8; from 25x40 on SDPA is faster; docs/botnet.md)
+        small = q.device.type == 'cpu' and q.shape[2] <= SMALL_MAP and needs_autograd(q, rel_h)
+        return scaled_dot_product(q, k, v, self.scale, self.fused and not small, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         B, _, H, W = x.shape

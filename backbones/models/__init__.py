@@ -9,9 +9,10 @@ from .sgformer import SGFormer
 from .ceit import CeiT
 from .coatnet import CoAtNet
 from .convit import ConViT
+from .botnet import BoTNet
 
 __all__ = [
     'FAMILIES', 'PyramidBackbone', 'IsotropicBackbone', 'Stage', 'register_backbone', 'UniFormer', 'UniFormerLight',
-    'ViT', 'SGFormer', 'CeiT', 'CoAtNet', 'ConViT',
+    'ViT', 'SGFormer', 'CeiT', 'CoAtNet', 'ConViT', 'BoTNet',
     'SimplePyramidNeck'
 ]

@@ -3,7 +3,7 @@ semantics, attention modes as per-block window sizes, with_cp counts, checkpoint
 import pytest
 import torch
 
-from backbones import FAMILIES, CeiT, CoAtNet, ConViT, SGFormer, UniFormer, UniFormerLight, ViT
+from backbones import FAMILIES, BoTNet, CeiT, CoAtNet, ConViT, SGFormer, UniFormer, UniFormerLight, ViT
 from backbones.checkpoint import extract_state_dict
 from backbones.models.base import PyramidBackbone
 
@@ -23,7 +23,7 @@ def _build(family, arch, **kwargs):
 def test_every_family_is_a_registered_pyramid_backbone():
     from mmengine.registry import MODELS
     assert FAMILIES == {'UniFormer': UniFormer, 'UniFormerLight': UniFormerLight, 'ViT': ViT, 'SGFormer': SGFormer,
-                        'CeiT': CeiT, 'CoAtNet': CoAtNet, 'ConViT': ConViT}
+                        'CeiT': CeiT, 'CoAtNet': CoAtNet, 'ConViT': ConViT, 'BoTNet': BoTNet}
     for name, family in FAMILIES.items():
         assert issubclass(family, PyramidBackbone) and MODELS.get(name) is family
     assert not issubclass(UniFormerLight, UniFormer)

@@ -31,6 +31,10 @@ TINY = {
     # 3 GPSA blocks and 1 MHSA block; no class token, so that every mode can window every block
     'ConViT': dict(arch=dict(embed_dims=48, depth=4, num_heads=4, local_up_to_layer=3), window_size=4,
                    with_cls_token=False),
+    # timm's layout: SE, a strided attention block, final_conv; windows of each block's pretraining map (4 and 2)
+    'BoTNet': dict(arch=dict(layout='byob', depths=[1, 1, 2, 2], channels=[16, 32, 64, 128], stem_channels=[8, 8, 16],
+                             attn_blocks=[[], [], [1], [0, 1]], num_heads=2, act='silu', channel_attn='se',
+                             final_channels=64, pretrain_img_size=64)),
 }
 NAMES = sorted(FAMILIES)
 

@@ -14,7 +14,7 @@ from helpers import ROOT
 pytest.importorskip('onnx')  # the deploy extra; tools/setup_env.sh installs it
 pytest.importorskip('onnxruntime')
 
-from backbones import CeiT, CoAtNet, ConViT, SGFormer, UniFormer, UniFormerLight, ViT  # noqa: E402
+from backbones import BoTNet, CeiT, CoAtNet, ConViT, SGFormer, UniFormer, UniFormerLight, ViT  # noqa: E402
 from backbones.cli import deploy  # noqa: E402
 
 # (batch, H, W): the export size, then two sizes no multiple of 16 (the patch) or of any window, batch 2 in one
@@ -35,6 +35,10 @@ TINY_VIT = dict(embed_dims=48, depth=4, num_heads=3)
 TINY_SGFORMER = dict(depths=[2, 2, 2, 1], embed_dims=[16, 32, 64, 128], num_heads=[2, 2, 4, 8])
 TINY_CEIT = dict(embed_dims=32, depth=4, num_heads=2, stem_channels=16)
 TINY_CONVIT = dict(embed_dims=48, depth=4, num_heads=4, local_up_to_layer=3)
+# windows of each attention block's pretraining map: 4 at stride 16, 2 at stride 32 (padded, padded keys masked)
+TINY_BOTNET = dict(layout='byob', depths=[1, 1, 2, 2], channels=[16, 32, 64, 128], stem_channels=[8, 8, 16],
+                   attn_blocks=[[], [], [1], [0, 1]], num_heads=2, act='silu', channel_attn='se', final_channels=64,
+                   pretrain_img_size=64)
 # hybrid: the modes' own rules at these depths would window every block (SG-Former, stage 3 of 2 blocks) or none
 # (ViT, 4 of 4 global): one window size per block instead, windowed and global blocks alternating
 HYBRID = {'vit': [5, 0, 5, 0], 'sgformer': [[0, 0], [0, 0], [4, 0], [0]], 'ceit': [5, 0, 5, 0]}
@@ -64,6 +68,8 @@ BACKBONES = {
                                           pretrain_img_size=64), ATOL),
     # GPSA's offsets built for the map / window size, the class token joining before the MHSA block
     **{f'convit-{m}': (ConViT, dict(arch=TINY_CONVIT, attn_mode=m, window_size=5), ATOL) for m in ('global', 'hybrid')},
+    # relative tables resized to the map (global) or reused in padded, masked windows
+    **{f'botnet-{m}': (BoTNet, dict(arch=TINY_BOTNET, attn_mode=m), ATOL) for m in ('global', 'window', 'hybrid')},
 }
 
 

@@ -30,6 +30,10 @@ backward of the sum of the outputs), as ratios to a peer measured in the same ru
   scores per head, per window in hybrid mode), for its memory; its global training step at 800x1280 would keep
   about six 0.6 GB maps per GPSA block for backward (estimated, not run: ``--models deit-s-cls convit-s --passes
   train`` leaves it out).
+- ``botnet``: BoT50 (the paper's ResNet-50 with attention in c5; global, window and hybrid attention, windows of
+  each block's pretraining map) against mmdet's ResNet-50 (the peer, the network it changes), and timm's
+  botnet26t (built for each size, ``img_size``; its trunk: ``forward_intermediates``) against ours with the same
+  arch, at 800x1280 and 256x256 (timm's training size).
 
     python tools/analysis/benchmark.py                       # the default table (make bench)
     python tools/analysis/benchmark.py --sizes 800x1280 --passes inference --repeats 9 --plot docs/bench.png
@@ -37,6 +41,7 @@ backward of the sum of the outputs), as ratios to a peer measured in the same ru
     python tools/analysis/benchmark.py --family sgformer --rounds 2  # the SG-Former table (make bench-sgformer)
     CEIT_OFFICIAL=/tmp/ceit_official python tools/analysis/benchmark.py --family ceit --rounds 2  # the CeiT table
     python tools/analysis/benchmark.py --family convit --passes inference --rounds 2  # the ConViT table
+    python tools/analysis/benchmark.py --family botnet --repeats 3  # the BoTNet table
 
 Every case runs in a fresh subprocess (so that its peak memory is its own): median of ``--repeats`` timed runs
 after ``--warmup`` untimed ones; with ``--rounds``, the cases of a size and pass are measured round-robin that many
@@ -81,6 +86,10 @@ MODELS = {
     'timm-convit-s': dict(modes=None),  # timm's convit_small, bare (square inputs only)
     'convit-s': dict(fused_attn=True),  # ours, bare (the default: factorised positional softmax, SDPA)
     'convit-s-explicit': dict(fused_attn=False),  # the official op order
+    'resnet-50': dict(modes=None),  # mmdet's, as its Mask R-CNN configs build it
+    'timm-botnet26t': dict(modes=None),  # timm's, built for the input size (its tables cannot change size)
+    'botnet26t': dict(arch='botnet26t'),
+    'bot50': dict(arch='bot50'),
 }
 MODES = ('global', 'window', 'hybrid')
 FAMILIES = {
@@ -96,6 +105,8 @@ FAMILIES = {
                     sizes=['224x224', '800x1280']),
     'convit': dict(models=['deit-s-cls', 'timm-convit-s', 'convit-s', 'convit-s-explicit'], modes=('global', 'hybrid'),
                    peer='deit-s-cls', sizes=['224x224', '800x1280']),
+    'botnet': dict(models=['resnet-50', 'bot50', 'timm-botnet26t', 'botnet26t'], modes=MODES, peer='resnet-50',
+                   sizes=['800x1280', '256x256']),
 }
 PEER = FAMILIES['uniformer']['peer']
 WINDOW = 14
@@ -105,8 +116,8 @@ VITDET_GLOBAL = (2, 5, 8, 11)  # ViT-B's global blocks in hybrid mode (ours pick
 def build(model: str, mode: str, size=(224, 224)):
     """The backbone of ``model`` (a key of MODELS) as the detection configs build it (drop path 0.2 for S and Swin-T,
     0.3 for B, 0.1 for ViT-B as ViTDet, for SG-Former-S, CoAtNet-0, DeiT-S, ConViT-S and CeiT-S; no gradient
-    checkpointing, which trades time for memory), for inputs of ``size`` (what timm's CoAtNet and the official CeiT
-    are built for). Its forward returns a tuple of maps (the official CeiT: its logits)."""
+    checkpointing, which trades time for memory), for inputs of ``size`` (what timm's CoAtNet and BoTNet and the
+    official CeiT are built for). Its forward returns a tuple of maps (the official CeiT: its logits)."""
     sys.path.insert(0, ROOT)
     if model == 'swin-t':
         from mmdet.models.backbones import SwinTransformer
@@ -120,6 +131,11 @@ def build(model: str, mode: str, size=(224, 224)):
         return _timm_coatnet_0_rw(size)
     if model == 'timm-convit-s':
         return _timm_convit_s()
+    if model == 'resnet-50':
+        from mmdet.models.backbones import ResNet
+        return ResNet(depth=50, out_indices=(0, 1, 2, 3), frozen_stages=-1, norm_eval=False)
+    if model == 'timm-botnet26t':
+        return _timm_botnet26t(size)
     spec = MODELS[model]
     mode = mode or spec.get('attn_mode')  # a fixed design names its own
     if model == 'deit-s':
@@ -146,6 +162,9 @@ def build(model: str, mode: str, size=(224, 224)):
         from backbones import SGFormer
         return SGFormer(arch='s', attn_mode=mode, window_size=WINDOW, fused_attn=spec['fused_attn'],
                         drop_path_rate=0.1)
+    if model in ('bot50', 'botnet26t'):
+        from backbones import BoTNet
+        return BoTNet(arch=spec['arch'], attn_mode=mode)
     from backbones import UniFormer
     arch = spec['arch']
     return UniFormer(arch=arch, attn_mode=mode, window_size=WINDOW, drop_path_rate=0.3 if arch == 'base' else 0.2)
@@ -160,23 +179,24 @@ def _timm_sam_vit_b():
                                window_size=WINDOW, global_attn_indexes=VITDET_GLOBAL, use_rel_pos=True, neck_chans=0,
                                drop_path_rate=0.1)
     net.prune_intermediate_layers([11], prune_norm=True, prune_head=True)
-    return _last_block_map(net, 11)
+    return _timm_maps(net, [11])
 
 
-def _last_block_map(net, index: int):
-    """A timm model's map of block ``index`` (``forward_intermediates``), as a module returning a tuple."""
+def _timm_maps(net, indices):
+    """A timm model's maps of blocks / stages ``indices`` (``forward_intermediates``), as a module returning a
+    tuple."""
     import torch.nn as nn
 
-    class LastBlockMap(nn.Module):
+    class Maps(nn.Module):
 
         def __init__(self):
             super().__init__()
             self.net = net
 
         def forward(self, x):
-            return tuple(self.net.forward_intermediates(x, indices=[index], intermediates_only=True))
+            return tuple(self.net.forward_intermediates(x, indices=list(indices), intermediates_only=True))
 
-    return LastBlockMap()
+    return Maps()
 
 
 def _timm_convit_s():
@@ -184,7 +204,7 @@ def _timm_convit_s():
     from timm.models.convit import convit_small
     net = convit_small(drop_path_rate=0.1)
     net.prune_intermediate_layers([11], prune_norm=True, prune_head=True)
-    return _last_block_map(net, 11)
+    return _timm_maps(net, [11])
 
 
 def _official_ceit_s(size):
@@ -226,21 +246,17 @@ def _timm_coatnet_0_rw(size):
     relative tables resized to its maps; timm runs sizes whose stage maps halve evenly), bare as ours is measured:
     the four stage maps (``forward_intermediates``), its final norm and classifier head pruned away."""
     import timm
-    import torch.nn as nn
-
-    class StageMaps(nn.Module):
-
-        def __init__(self, net: nn.Module):
-            super().__init__()
-            self.net = net
-
-        def forward(self, x):
-            return tuple(self.net.forward_intermediates(x, indices=[1, 2, 3, 4], intermediates_only=True))
-
     net = timm.create_model('coatnet_0_rw_224', pretrained=False, drop_path_rate=0.1)
     net.set_input_size(img_size=size)
     net.prune_intermediate_layers([1, 2, 3, 4], prune_norm=True, prune_head=True)
-    return StageMaps(net)
+    return _timm_maps(net, [1, 2, 3, 4])
+
+
+def _timm_botnet26t(size):
+    """timm's botnet26t built for ``size`` (its relative tables sized to the maps there), bare as ours is measured:
+    the four stage maps (``forward_intermediates``), no classifier."""
+    import timm
+    return _timm_maps(timm.create_model('botnet26t_256', img_size=tuple(size), num_classes=0), [1, 2, 3, 4])
 
 
 def _rss_mb() -> float:

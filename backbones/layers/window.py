@@ -11,7 +11,8 @@ import torch.nn.functional as F
 def window_partition(x: torch.Tensor, window_size: int) -> Tuple[torch.Tensor, Tuple[int, int]]:
     """Split a channel-last map into non-overlapping windows, zero-padding it to a multiple of the window.
 
-    The padding is not masked in attention, as in the official UniFormer and ViTDet code.
+    The padding is not masked in attention, as in the official UniFormer and ViTDet code (a family that masks it adds
+    :func:`padded_key_mask` to its bias).
 
     Args:
         x (Tensor): ``(B, H, W, C)``.
@@ -51,3 +52,11 @@ def window_unpartition(windows: torch.Tensor, window_size: int, padded_hw: Tuple
     if torch.jit.is_tracing() or Hp > H or Wp > W:  # traced: the crop follows the input size
         x = x[:, :H, :W, :]
     return x
+
+
+def padded_key_mask(hw: Tuple[int, int], window_size: int, like: torch.Tensor) -> torch.Tensor:
+    """The additive attention mask of the keys that :func:`window_partition` adds: ``(nW, 1, 1, window_size ** 2)``,
+    0 on the map's tokens and -inf on the padding, in its window order (broadcast over the heads and the queries of
+    each window; every window holds a token of the map, so no row is all -inf)."""
+    valid, _ = window_partition(like.new_ones(1, *hw, 1), window_size)
+    return torch.zeros_like(valid).masked_fill(valid == 0, float('-inf')).view(-1, 1, 1, window_size * window_size)

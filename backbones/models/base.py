@@ -476,8 +476,14 @@ class PyramidBackbone(StateDictAdapter, BaseModule):
 
     # ---- initialisation -------------------------------------------------------------------------
     def init_weights(self):
-        """The family's own initialisation, then ``init_cfg``'s Pretrained checkpoint if any."""
+        """The family's own initialisation, ``init_cfg``'s, :meth:`init_after_cfg`, then ``init_cfg``'s Pretrained
+        checkpoint if any."""
         first_call = not self._is_init
         super().init_weights()
+        if first_call:
+            self.init_after_cfg()
         for cfg in self.pretrained_cfgs if first_call else []:
             self.load_pretrained(cfg['checkpoint'], prefix=cfg.get('prefix'))
+
+    def init_after_cfg(self) -> None:
+        """A family's initialisation that ``init_cfg``'s layer-wise rules must not overwrite (default: none)."""

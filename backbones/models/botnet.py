@@ -27,18 +27,19 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 from mmcv.cnn.bricks import DropPath
 from mmengine.model.weight_init import trunc_normal_
 
-from ..layers import resize_decomposed_rel_pos, scaled_dot_product, window_partition, window_unpartition
+from ..layers import (SqueezeExcite, make_divisible, padded_key_mask, resize_decomposed_rel_pos, scaled_dot_product,
+                      window_partition, window_unpartition)
 from ..layers.fused import needs_autograd
 from ..layers.pos_embed import decomposed_rel_pos_bias
 from ..state_dicts import count_blocks
 from .base import ATTN_MODES, PyramidBackbone, Stage, register_backbone
 
 LAYOUTS = ('resnet', 'byob')
+BYOB_OPTIONS = ('stem_channels', 'stem_pool', 'bottle_ratios', 'group_size', 'channel_attn', 'act', 'final_channels')
 # tokens per attention up to which CPU training takes the explicit product (BottleneckAttention.attend)
 SMALL_MAP = 256
 ACTS = {'relu': nn.ReLU, 'silu': nn.SiLU}
@@ -61,13 +62,6 @@ ARCH_ZOO.update({f'{name}_256': ARCH_ZOO[name] for name in ('botnet26t', 'sebotn
                                                             'botnet50ts')})
 
 
-def make_divisible(v: float, divisor: int = 8, round_limit: float = .9) -> int:
-    """timm's channel rounding: to the nearest multiple of ``divisor``, at least ``divisor``, never below
-    ``round_limit * v``."""
-    new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
-    return new_v + divisor if new_v < round_limit * v else new_v
-
-
 def norm_layer(norm_cfg: dict, channels: int) -> nn.Module:
     return build_norm_layer(norm_cfg, channels)[1]
 
@@ -86,18 +80,9 @@ class ConvNormAct(nn.Module):
         return self.act(self.bn(self.conv(x)))
 
 
-class SqueezeExcite(nn.Module):
-    """timm's ``SEModule`` as BoTNet uses it: mean -> 1x1 (``fc1``, channels / 16 rounded to 8) -> ReLU -> 1x1
-    (``fc2``) -> sigmoid gate."""
-
-    def __init__(self, channels: int):
-        super().__init__()
-        reduced = make_divisible(channels / 16, 8, round_limit=0.)
-        self.fc1 = nn.Conv2d(channels, reduced, 1)
-        self.fc2 = nn.Conv2d(reduced, channels, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x * self.fc2(F.relu(self.fc1(x.mean((2, 3), keepdim=True)))).sigmoid()
+def squeeze_excite(channels: int) -> SqueezeExcite:
+    """timm's ``SEModule`` as BoTNet uses it: ``channels / 16`` rounded to 8, ReLU."""
+    return SqueezeExcite(channels, make_divisible(channels / 16, 8, round_limit=0.), nn.ReLU)
 
 
 class EfficientChannelAttention(nn.Module):
@@ -115,7 +100,7 @@ class EfficientChannelAttention(nn.Module):
         return x * gate.view(x.shape[0], -1, 1, 1)
 
 
-CHANNEL_ATTN = {'se': SqueezeExcite, 'eca': EfficientChannelAttention}
+CHANNEL_ATTN = {'se': squeeze_excite, 'eca': EfficientChannelAttention}
 
 
 class RelPosTables(nn.Module):
@@ -126,7 +111,6 @@ class RelPosTables(nn.Module):
 
     def __init__(self, size: int, dim_head: int):
         super().__init__()
-        self.size = size
         self.height_rel = nn.Parameter(torch.empty(2 * size - 1, dim_head))
         self.width_rel = nn.Parameter(torch.empty(2 * size - 1, dim_head))
 
@@ -170,7 +154,6 @@ class BottleneckAttention(nn.Module):
             raise ValueError(f'attention channels {dim} are not a multiple of num_heads {num_heads}')
         self.num_heads = num_heads
         self.dim_head_qk = dim_head or make_divisible(dim) // num_heads
-        self.dim_head_v = dim // num_heads
         self.scale = self.dim_head_qk**-0.5
         self.window_size, self.fused = window_size, fused
         self.qkv = nn.Conv2d(dim, 2 * num_heads * self.dim_head_qk + dim, 1, bias=False)
@@ -194,7 +177,7 @@ class BottleneckAttention(nn.Module):
         rel_h, rel_w = self.pos_embed.as_vitdet(window, hw)
         bias = decomposed_rel_pos_bias(q, rel_h, rel_w, hw)
         if key_mask is not None:
-            bias = (bias.view(-1, key_mask.shape[0], *bias.shape[1:]) + key_mask[:, None, None]).flatten(0, 1)
+            bias = (bias.view(-1, key_mask.shape[0], *bias.shape[1:]) + key_mask).flatten(0, 1)
         # CPU training on small maps: SDPA's backward with a bias costs several times the explicit product there
         # (8x8 tokens, 128-wide heads: 10 ms against 1.8; from 25x40 on SDPA is faster; docs/botnet.md)
         small = q.device.type == 'cpu' and q.shape[2] <= SMALL_MAP and needs_autograd(q, rel_h)
@@ -208,8 +191,7 @@ class BottleneckAttention(nn.Module):
             windows, padded = window_partition(qkv.permute(0, 2, 3, 1), w)
             key_mask = None
             if torch.jit.is_tracing() or padded != (H, W):  # padded keys masked
-                valid, _ = window_partition(qkv.new_ones(1, H, W, 1), w)
-                key_mask = torch.zeros_like(valid[..., 0]).masked_fill(valid[..., 0] == 0, float('-inf'))
+                key_mask = padded_key_mask((H, W), w, qkv)
             out = self.attend(*self.split_heads(windows), (w, w), w, key_mask)
             out = out.transpose(1, 2).reshape(windows.shape[0], w * w, -1)
             out = window_unpartition(out, w, padded, (H, W)).permute(0, 3, 1, 2)
@@ -362,7 +344,6 @@ class BoTNet(PyramidBackbone):
         super().__init__(arch, attn_mode, window_size, in_channels, out_indices, frozen_stages, norm_eval, with_cp,
                          init_cfg, out_norm_cfg)
         a = self.arch
-        self.fused_attn = fused_attn
         act = ACTS[a['act']]
         if a['layout'] == 'resnet':
             self.conv1 = nn.Conv2d(in_channels, 64, 7, 2, 3, bias=False)
@@ -416,6 +397,13 @@ class BoTNet(PyramidBackbone):
         if arch['layout'] == 'byob' and len(arch['stem_channels']) != 3:
             raise ValueError(f'the byob layout\'s tiered stem has 3 convolutions: stem_channels needs 3 entries, '
                              f'got {arch["stem_channels"]}')
+        if arch['layout'] == 'resnet':  # torchvision's ResNet-50 blocks: the byob options would be ignored
+            defaults = {k: cls.arch_defaults[k] for k in BYOB_OPTIONS}
+            changed = sorted(k for k, v in defaults.items() if arch[k] != v)
+            if changed:
+                raise ValueError(f'{changed} are options of the byob layout (timm\'s blocks); the resnet layout '
+                                 f'(torchvision\'s ResNet-50 blocks) has none of them: drop them or use '
+                                 f'layout=\'byob\'')
 
     def declare_stages(self) -> Tuple[Tuple[str, ...], List[Stage]]:
         a = self.arch
@@ -452,6 +440,9 @@ class BoTNet(PyramidBackbone):
             return sizes
         if attn_mode not in ATTN_MODES:
             super().resolve_window_sizes(depths, attn_mode)  # raises naming the modes
+        if attn_mode != 'global' and not any(attn_blocks):
+            raise ValueError(f'attn_mode={attn_mode!r} needs attention blocks; this arch has none (attn_blocks '
+                             f'{attn_blocks}): use attn_mode=\'global\'')
         if window_size is not None and (isinstance(window_size, bool) or not isinstance(window_size, int)
                                         or window_size < 1):
             raise ValueError(f'window_size must be a positive int (tokens of the attention block\'s map) or None '

@@ -24,7 +24,8 @@ import torch.nn.functional as F
 from mmcv.cnn.bricks import DropPath
 from mmengine.model.weight_init import trunc_normal_
 
-from ..layers import Mlp, is_channels_last, needs_autograd, scaled_dot_product, window_partition, window_unpartition
+from ..layers import (Mlp, SqueezeExcite, is_channels_last, make_divisible, needs_autograd, padded_key_mask,
+                      scaled_dot_product, window_partition, window_unpartition)
 from ..layers.norm import LayerNorm2d
 from ..state_dicts import count_blocks
 from .base import PyramidBackbone, Stage, register_backbone
@@ -39,12 +40,6 @@ def pointwise(conv: nn.Module, x: torch.Tensor) -> torch.Tensor:
     if not isinstance(conv, nn.Conv2d) or not is_channels_last(x):
         return conv(x)
     return F.linear(x.permute(0, 2, 3, 1), conv.weight.flatten(1), conv.bias).permute(0, 3, 1, 2)
-
-
-def make_divisible(value: float, divisor: int = 8) -> int:
-    """timm's channel rounding: to the nearest multiple of ``divisor``, never more than 10% down."""
-    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
-    return rounded + divisor if rounded < 0.9 * value else rounded
 
 
 class AvgPool2x2(nn.Module):
@@ -90,19 +85,6 @@ class Downsample(nn.Module):
         return pointwise(self.expand, self.pool(x))
 
 
-class SqueezeExcite(nn.Module):
-    """Squeeze-and-excitation (timm's ``SEModule``): channel gates from the mean of the map."""
-
-    def __init__(self, channels: int, reduced: int, act: str):
-        super().__init__()
-        self.fc1 = nn.Conv2d(channels, reduced, 1)
-        self.act = ACTIVATIONS[act]()
-        self.fc2 = nn.Conv2d(reduced, channels, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x * self.fc2(self.act(self.fc1(x.mean((2, 3), keepdim=True)))).sigmoid()
-
-
 class Stem(nn.Module):
     """3x3 stride-2 conv, BatchNorm + activation, 3x3 conv (timm's ``Stem``)."""
 
@@ -133,7 +115,8 @@ class MbConvBlock(nn.Module):
         self.conv1_1x1 = nn.Conv2d(in_dim, mid, 1, bias=False)
         self.norm1 = BatchNormAct2d(mid, act)
         self.conv2_kxk = nn.Conv2d(mid, mid, 3, 1 if pool_stride else stride, 1, groups=mid, bias=False)
-        se = SqueezeExcite(mid, int(arch['se_ratio'] * (out_dim if arch['expand_output'] else mid)), arch['se_act'])
+        se = SqueezeExcite(mid, int(arch['se_ratio'] * (out_dim if arch['expand_output'] else mid)),
+                           ACTIVATIONS[arch['se_act']])
         self.se_early = se if arch['se_early'] else None
         self.norm2 = BatchNormAct2d(mid, act)
         self.se = None if arch['se_early'] else se
@@ -205,7 +188,7 @@ def relative_index(h: Union[int, torch.Tensor], w: Union[int, torch.Tensor], dev
     return (rows[:, None, :, None] * (2 * w - 1) + cols[None, :, None, :]).reshape(-1)
 
 
-_cached_relative_index = lru_cache(maxsize=8)(relative_index)
+_cached_relative_index = lru_cache(maxsize=4)(relative_index)  # N^2 int64: 141 MB at 50x84
 
 
 def relative_bias(grid: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
@@ -258,8 +241,9 @@ class RelPosAttention(nn.Module):
     """Multi-head self-attention with a relative position bias on an NCHW map (timm's ``Attention2d``; heads first
     in the qkv channels), over the whole map or in ``window_size`` windows.
 
-    Windows: the map is zero-padded at the bottom / right to a multiple of the window (the padding is not masked,
-    as ViTDet's), attended window by window and cropped back.
+    Windows: the map is zero-padded at the bottom / right to a multiple of the window, attended window by window
+    with the padded keys masked (so a window attends over the map's tokens only, with the table's offsets as
+    trained) and cropped back; a map of exactly one window attends as a whole.
     """
 
     def __init__(self, dim: int, dim_out: int, dim_head: int, expand_first: bool, rel_pos: str, rel_pos_dim: int,
@@ -277,9 +261,11 @@ class RelPosAttention(nn.Module):
         self.proj = nn.Conv2d(dim_attn, dim_out, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, C, H, W = x.shape
         ws = self.window_size
+        if ws and not torch.jit.is_tracing() and (H, W) == (ws, ws):
+            ws = 0  # one window: the whole map
         if ws:  # windows as a batch of maps
-            B, C, H, W = x.shape
             windows, padded_hw = window_partition(x.permute(0, 2, 3, 1), ws)
             x = windows.view(-1, ws, ws, C).permute(0, 3, 1, 2)
         b, _, h, w = x.shape
@@ -290,6 +276,8 @@ class RelPosAttention(nn.Module):
         qkv = qkv.transpose(1, 2)
         q, k, v = qkv.chunk(3, dim=-1)  # each (b, heads, N, dim_head)
         bias = self.rel_pos((h, w)).to(q.dtype)
+        if ws and (torch.jit.is_tracing() or padded_hw != (H, W)):  # the padded keys take no attention
+            bias = (bias + padded_key_mask((H, W), ws, q)).repeat(B, 1, 1, 1)
         x = scaled_dot_product(q, k, v, self.scale, self.fused_attn, self.attn_drop if self.training else 0., bias)
         x = x.transpose(1, 2).reshape(b, h, w, -1)
         if ws:

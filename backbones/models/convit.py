@@ -21,11 +21,10 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmcv.cnn.bricks import DropPath
 from mmengine.model.weight_init import trunc_normal_
 
-from ..layers import Mlp, window_partition, window_unpartition
+from ..layers import Mlp, scaled_dot_product, window_partition, window_unpartition
 from ..state_dicts import count_blocks
 from .base import register_backbone
 from .isotropic import PYRAMID_SCALES, IsotropicBackbone
@@ -96,7 +95,7 @@ class GPSA(nn.Module):
         v = self.v(x).reshape(B, N, heads, C // heads).permute(0, 2, 1, 3)
         gate = torch.sigmoid(self.gating_param).view(1, -1, 1, 1)
         if self.fused_attn:
-            content = F.scaled_dot_product_attention(q, k, v, scale=self.scale)
+            content = scaled_dot_product(q, k, v, self.scale)
             x = torch.lerp(content, self.positional_attention(v, hw, positions), gate)  # (1 - g) c + g p
         else:  # the official op order
             pos_score = self.pos_proj(positions.expand(B, -1, -1, -1)).permute(0, 3, 1, 2)
@@ -267,22 +266,13 @@ class ConViT(IsotropicBackbone):
         return super().call_block(stage, index, block, x, hw, self._positions[size])
 
     # ---- initialisation and checkpoints -----------------------------------------------------------
-    def init_weights(self):
-        """The official initialisation (truncated normal linears, class token and position embedding, then GPSA's
-        local init), then the Pretrained checkpoint."""
-        first_call = not self._is_init
-        pretrained, self.pretrained_cfgs = self.pretrained_cfgs, []
-        try:
-            super().init_weights()
-        finally:
-            self.pretrained_cfgs = pretrained
-        if first_call:
-            if self.prefix_tokens:
-                trunc_normal_(self.cls_token, std=.02)
-            for block in self.blocks[:self.arch['local_up_to_layer']]:
-                block.attn.local_init(self.arch['locality_strength'])
-            for cfg in pretrained:
-                self.load_pretrained(cfg['checkpoint'], prefix=cfg.get('prefix'))
+    def init_after_cfg(self):
+        """The official initialisation that ``init_cfg``'s truncated-normal linears must not overwrite: the class
+        token's, then GPSA's local init."""
+        if self.prefix_tokens:
+            trunc_normal_(self.cls_token, std=.02)
+        for block in self.blocks[:self.arch['local_up_to_layer']]:
+            block.attn.local_init(self.arch['locality_strength'])
 
     @classmethod
     def describe_state_dict(cls, state_dict: Dict[str, torch.Tensor]) -> Optional[dict]:

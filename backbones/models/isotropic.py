@@ -239,7 +239,8 @@ class IsotropicBackbone(PyramidBackbone):
         """Drop what this instance does not run (the final norm with ``final_norm=False``, prefix tokens it was not
         built with) with a note, and fit the position embedding to its prefix and grid."""
         sd = dict(state_dict)
-        ckpt_prefix = sum(k in sd for k in self.prefix_token_names)
+        # the prefix positions the checkpoint's pos_embed may hold (none where the family's never does: ConViT)
+        ckpt_prefix = sum(k in sd for k in self.prefix_token_names) if self.pos_embed_covers_prefix else 0
         dropped = [k for k in sd if k.startswith('norm.') and not self.final_norm]
         dropped += [k for k in self.prefix_token_names if k in sd and k not in self.prefix_tokens]
         for k in dropped:

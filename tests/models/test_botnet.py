@@ -48,8 +48,9 @@ def test_released_variants_load_timm_state_dict_files_and_equal_timm_at_256(name
     model = BoTNet(name, init_cfg=dict(type='Pretrained', checkpoint=str(path)))
     model.init_weights()
     model.eval()
-    missing, unexpected = model.load_state_dict(sd, strict=False)
-    assert missing == [] and unexpected == []  # the classifier head.* is dropped, nothing else
+    expected, got = BoTNet.backbone_state_dict(sd), model.state_dict()
+    assert sorted(got) == sorted(expected)  # every backbone key from the file; only the classifier head.* dropped
+    assert all(torch.equal(got[k], v) for k, v in expected.items())
     x = torch.randn(1, 3, 256, 256)
     with torch.no_grad():
         outs = model(x)
@@ -149,14 +150,19 @@ def test_bot50_loads_resnet50_with_only_the_attention_fresh(source, tmp_path):
     assert sorted(missing) == attention and unexpected == []  # layer4.*.conv2 and fc reported, dropped
 
 
-def test_parameter_counts():
-    """timm's backbones without the classifier (counted with timm 1.0.31); BoT50 against torchvision's ResNet-50
-    backbone (23,508,032): the attention (qkv 512 -> 1536, two 63 / 127-row tables) replaces 3x3 convs of
-    2,359,296 parameters each."""
-    counts = {'bot50': 18_854_208, 'botnet26t': 10_439_672, 'sebotnet33ts': 12_420_984,
-              'eca_botnext26ts': 8_544_301, 'botnet50ts': 20_693_688}
-    for name, count in counts.items():
-        assert sum(p.numel() for p in BoTNet(name).parameters()) == count, name
+@pytest.mark.parametrize('name', ['botnet26t', 'sebotnet33ts', 'eca_botnext26ts', 'botnet50ts'])
+def test_timm_layouts_and_parameter_counts_are_timms(name):
+    """timm's state dict without the classifier is ours key for key and shape for shape."""
+    timm = pytest.importorskip('timm')
+    reference = BoTNet.backbone_state_dict(timm.create_model(f'{name}_256').state_dict())
+    ours = BoTNet(name).state_dict()
+    assert {k: v.shape for k, v in ours.items()} == {k: v.shape for k, v in reference.items()}
+
+
+def test_bot50_parameter_count():
+    """Against torchvision's ResNet-50 backbone (23,508,032): the attention (qkv 512 -> 1536, two 63 / 127-row tables)
+    replaces 3x3 convs of 2,359,296 parameters each."""
+    assert sum(p.numel() for p in BoTNet('bot50').parameters()) == 18_854_208
 
 
 @pytest.mark.parametrize('mode', ['global', 'window', 'hybrid', [[0], [0], [0], [4, 0]]])
@@ -194,3 +200,10 @@ def test_window_options_are_checked():
         BoTNet(TINY_BOT, attn_mode='window', window_size=0)
     with pytest.raises(ValueError, match='pretrain_img_size must be an int >= 32'):
         BoTNet(TINY_BOT, pretrain_img_size=16)
+    with pytest.raises(ValueError, match="needs attention blocks; this arch has none .* use attn_mode='global'"):
+        BoTNet(dict(TINY_BOT, attn_blocks=[[], [], [], []]), attn_mode='hybrid')
+
+
+def test_byob_options_on_the_resnet_layout_are_refused():
+    with pytest.raises(ValueError, match=r"\['act', 'channel_attn'\] are options of the byob layout"):
+        BoTNet(dict(TINY_BOT, act='silu', channel_attn='se'))

@@ -7,7 +7,7 @@ import torch
 
 from backbones import ConViT
 from backbones.models.convit import GPSABlock, relative_positions
-from backbones.layers import window_partition, window_unpartition
+from backbones.layers.pos_embed import resize_pos_embed
 from make_convit_reference import REDUCED_ARCH, REFERENCE, ZOO, convit_weights
 from make_uniformer_reference import assert_matches, deterministic_input
 
@@ -94,6 +94,15 @@ def test_official_file_through_pretrained_keeps_class_token_and_drops_head(tmp_p
         assert torch.equal(model.state_dict()[k], v), k
 
 
+def test_a_checkpoint_grid_is_resized_to_any_own_grid():
+    """ConViT's pos_embed holds the grid only: a 14x14 table loaded into a 13x15 grid (195 tokens, one fewer than
+    196) is resized, never read as a class position followed by 195 grid positions."""
+    source = build(pretrain_img_size=224)
+    model = ConViT(TINY, pyramid=None, pretrain_img_size=(208, 240))
+    model.load_state_dict(source.state_dict(), strict=True)
+    assert torch.equal(model.pos_embed, resize_pos_embed(source.pos_embed, (14, 14), (13, 15), 0))
+
+
 # ---- GPSA at any size and in windows ----------------------------------------------------------------
 @pytest.mark.parametrize('attn_mode,window_size', [('global', 14), ('window', 4), ('window', 5), ('hybrid', 5)])
 def test_factorised_gpsa_equals_the_official_op_order_on_odd_maps(attn_mode, window_size):
@@ -107,19 +116,22 @@ def test_factorised_gpsa_equals_the_official_op_order_on_odd_maps(attn_mode, win
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
 
 
-def test_windowed_gpsa_is_gpsa_of_each_padded_window():
-    """A window block by hand: pad the map to the window multiple, run the block's GPSA on each window with the
-    window's offsets, unpartition, crop."""
-    model = build(attn_mode='window', window_size=4, with_cls_token=False, fused_attn=False)
-    block = model.blocks[0]
-    x = torch.randn(1, 7 * 9, 32)
+@pytest.mark.parametrize('fused_attn', [False, True])
+def test_windowed_gpsa_is_global_gpsa_of_each_window(fused_attn):
+    """On an 8x8 map in 4x4 windows, a windowed block equals the global block (same weights) run on each window's
+    tokens as a map of its own: the positional softmax over the window's offsets, normalised in the window."""
+    windowed = build(attn_mode='window', window_size=4, with_cls_token=False, fused_attn=fused_attn).blocks[0]
+    whole = build(with_cls_token=False, fused_attn=fused_attn).blocks[0]
+    assert windowed.window_size == 4 and whole.window_size == 0
+    x = torch.randn(1, 8, 8, 32)
+    offsets = relative_positions((4, 4), not fused_attn, x.device, x.dtype)
     with torch.no_grad():
-        windows, padded = window_partition(block.norm1(x).view(1, 7, 9, 32), 4)
-        attn = block.attn(windows, (4, 4), relative_positions((4, 4), True, x.device, x.dtype))
-        y = x + window_unpartition(attn, 4, padded, (7, 9)).reshape(1, 63, 32)
-        expected = y + block.mlp(block.norm2(y))
-        got = block(x, (7, 9), relative_positions((4, 4), True, x.device, x.dtype))
-    torch.testing.assert_close(got, expected, rtol=0, atol=0)
+        got = windowed(x.reshape(1, 64, 32), (8, 8), offsets).view(1, 8, 8, 32)
+        for i in (0, 4):
+            for j in (0, 4):
+                expected = whole(x[:, i:i + 4, j:j + 4].reshape(1, 16, 32), (4, 4), offsets)
+                torch.testing.assert_close(got[:, i:i + 4, j:j + 4].reshape(1, 16, 32), expected, rtol=1e-6,
+                                           atol=1e-6)
 
 
 @pytest.mark.parametrize('fused_attn', [False, True])

@@ -5,3 +5,5 @@
 _base_ = ['../_base_/td-hm_vitpose.py', '../_base_/backbones/ceit.py']
 
 model = dict(backbone=_base_.backbone)
+# the class token is exempt from weight decay too, as in the det / seg configs (ViTPose's ViT has none)
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'cls_token': dict(decay_mult=0.)}))

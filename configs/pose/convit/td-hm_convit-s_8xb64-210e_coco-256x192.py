@@ -4,3 +4,5 @@
 _base_ = ['../_base_/td-hm_vitpose.py', '../_base_/backbones/convit.py']
 
 model = dict(backbone=_base_.backbone, head=dict(in_channels=432))
+# the class token is exempt from weight decay too, as in the det / seg configs (ViTPose's ViT has none)
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'cls_token': dict(decay_mult=0.)}))

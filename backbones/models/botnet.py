@@ -31,8 +31,8 @@ from mmcv.cnn import build_norm_layer
 from mmcv.cnn.bricks import DropPath
 from mmengine.model.weight_init import trunc_normal_
 
-from ..layers import (SqueezeExcite, make_divisible, padded_key_mask, resize_decomposed_rel_pos, scaled_dot_product,
-                      window_partition, window_unpartition)
+from ..layers import (AvgPool2x2, SqueezeExcite, make_divisible, padded_key_mask, resize_decomposed_rel_pos,
+                      scaled_dot_product, window_partition, window_unpartition)
 from ..layers.fused import needs_autograd
 from ..layers.pos_embed import decomposed_rel_pos_bias
 from ..state_dicts import count_blocks
@@ -158,7 +158,7 @@ class BottleneckAttention(nn.Module):
         self.window_size, self.fused = window_size, fused
         self.qkv = nn.Conv2d(dim, 2 * num_heads * self.dim_head_qk + dim, 1, bias=False)
         self.pos_embed = RelPosTables(table_size, self.dim_head_qk)
-        self.pool = nn.AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False) if stride == 2 else nn.Identity()
+        self.pool = AvgPool2x2() if stride == 2 else nn.Identity()
 
     def reset_parameters(self) -> None:
         trunc_normal_(self.qkv.weight, std=self.qkv.weight.shape[1]**-0.5)

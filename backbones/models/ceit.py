@@ -23,6 +23,7 @@ import torch
 import torch.nn as nn
 from mmcv.cnn import build_norm_layer
 from mmcv.cnn.bricks import DropPath
+from mmengine.model.weight_init import trunc_normal_
 
 from ..layers import Attention, scaled_dot_product, window_partition, window_unpartition
 from ..state_dicts import count_blocks
@@ -194,8 +195,7 @@ class CeiT(IsotropicBackbone):
     # ---- options and layers -----------------------------------------------------------------------
     @classmethod
     def check_arch(cls, arch: dict) -> None:
-        if arch['embed_dims'] % arch['num_heads']:
-            raise ValueError(f'embed_dims {arch["embed_dims"]} must be a multiple of num_heads {arch["num_heads"]}')
+        super().check_arch(arch)
         if arch['patch_size'] % 4 or arch['patch_size'] < 4:
             raise ValueError(f'patch_size {arch["patch_size"]} must be a positive multiple of 4 (the I2T stem '
                              f'reduces by 4 before its patch conv)')
@@ -215,6 +215,11 @@ class CeiT(IsotropicBackbone):
         a = self.arch
         return CeiTBlock(self.embed_dims, a['num_heads'], a['mlp_ratio'], self.qkv_bias, drop_path, window_size,
                          a['leff_kernel'], self.norm_cfg, self.fused_attn)
+
+    def init_after_cfg(self) -> None:
+        """The official class token initialisation (truncated normal, std 0.02)."""
+        if self.prefix_tokens:
+            trunc_normal_(self.cls_token, std=.02)
 
     # ---- checkpoints ----------------------------------------------------------------------------
     @staticmethod

@@ -24,8 +24,8 @@ import torch.nn.functional as F
 from mmcv.cnn.bricks import DropPath
 from mmengine.model.weight_init import trunc_normal_
 
-from ..layers import (Mlp, SqueezeExcite, is_channels_last, make_divisible, needs_autograd, padded_key_mask,
-                      scaled_dot_product, window_partition, window_unpartition)
+from ..layers import (AvgPool2x2, Mlp, SqueezeExcite, is_channels_last, make_divisible, needs_autograd,
+                      padded_key_mask, scaled_dot_product, window_partition, window_unpartition)
 from ..layers.norm import LayerNorm2d
 from ..state_dicts import count_blocks
 from .base import PyramidBackbone, Stage, register_backbone
@@ -40,19 +40,6 @@ def pointwise(conv: nn.Module, x: torch.Tensor) -> torch.Tensor:
     if not isinstance(conv, nn.Conv2d) or not is_channels_last(x):
         return conv(x)
     return F.linear(x.permute(0, 2, 3, 1), conv.weight.flatten(1), conv.bias).permute(0, 3, 1, 2)
-
-
-class AvgPool2x2(nn.Module):
-    """2x2 average pooling with stride 2 giving ``ceil(H / 2)`` rows: at an odd side the last row / column averages
-    the pixels it has (timm's pooling floors, dropping it). Computed as the map edge-padded by one there, which
-    averages the same and exports as ONNX's ``Pad(edge)``, read alike by every runtime (``ceil_mode``'s divisor is
-    not)."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pad_b, pad_r = x.shape[2] % 2, x.shape[3] % 2
-        if torch.jit.is_tracing() or pad_b or pad_r:  # traced: the padding follows the input size
-            x = F.pad(x, (0, pad_r, 0, pad_b), mode='replicate')
-        return F.avg_pool2d(x, 2, 2)
 
 
 def make_pool(pool_type: str) -> nn.Module:

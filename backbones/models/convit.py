@@ -221,8 +221,7 @@ class ConViT(IsotropicBackbone):
 
     @classmethod
     def check_arch(cls, arch: dict) -> None:
-        if arch['embed_dims'] % arch['num_heads']:
-            raise ValueError(f'embed_dims {arch["embed_dims"]} must be a multiple of num_heads {arch["num_heads"]}')
+        super().check_arch(arch)
         if not 0 <= arch['local_up_to_layer'] <= arch['depth']:
             raise ValueError(f'local_up_to_layer (the GPSA blocks) must be in 0..depth ({arch["depth"]}), got '
                              f'{arch["local_up_to_layer"]}')

@@ -139,6 +139,11 @@ class IsotropicBackbone(PyramidBackbone):
 
     # ---- the declaration ------------------------------------------------------------------------
     @classmethod
+    def check_arch(cls, arch: dict) -> None:
+        if arch['embed_dims'] % arch['num_heads']:
+            raise ValueError(f'embed_dims {arch["embed_dims"]} must be a multiple of num_heads {arch["num_heads"]}')
+
+    @classmethod
     def stage_depths(cls, arch: dict) -> List[int]:
         return [arch['depth']]
 

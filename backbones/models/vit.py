@@ -198,8 +198,7 @@ class ViT(IsotropicBackbone):
     # ---- options and layers -----------------------------------------------------------------------
     @classmethod
     def check_arch(cls, arch: dict) -> None:
-        if arch['embed_dims'] % arch['num_heads']:
-            raise ValueError(f'embed_dims {arch["embed_dims"]} must be a multiple of num_heads {arch["num_heads"]}')
+        super().check_arch(arch)
         if (arch['stem_channels'] is None) != (arch['stem_strides'] is None):
             raise ValueError('a conv stem needs both stem_channels and stem_strides')
         if arch['stem_strides'] is not None:

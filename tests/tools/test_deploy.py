@@ -68,6 +68,7 @@ BACKBONES = {
                                           pretrain_img_size=64), ATOL),
     # GPSA's offsets built for the map / window size, the class token joining before the MHSA block
     **{f'convit-{m}': (ConViT, dict(arch=TINY_CONVIT, attn_mode=m, window_size=5), ATOL) for m in ('global', 'hybrid')},
+    'convit-window': (ConViT, dict(arch=TINY_CONVIT, attn_mode='window', window_size=5, with_cls_token=False), ATOL),
     # relative tables resized to the map (global) or reused in padded, masked windows
     **{f'botnet-{m}': (BoTNet, dict(arch=TINY_BOTNET, attn_mode=m), ATOL) for m in ('global', 'window', 'hybrid')},
 }

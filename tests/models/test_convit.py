@@ -24,7 +24,8 @@ def build(arch=TINY, **kwargs):
 # ---- parity with the references ------------------------------------------------------------------
 # Made by tests/make_convit_reference.py from the official convit.py with the same weights: in one process
 # fused_attn=False (the official op order) measured 0.0 (bit for bit), the factorised default 2.3e-6 at 224x224
-# and 1.4e-6 at 160x160 (outputs of std ~1).
+# and 1.4e-6 at 160x160 (outputs of std ~1). Stored, they are compared at the project's tolerances for stored
+# references (README: another machine of the same kind rounds up to 8e-6 apart): 5e-5 and 1e-4.
 @pytest.mark.parametrize('fused_attn', [False, True])
 @pytest.mark.parametrize('case', sorted(_ref['cases']))
 def test_outputs_equal_official_implementation(case, fused_attn):
@@ -34,7 +35,7 @@ def test_outputs_equal_official_implementation(case, fused_attn):
     model.load_state_dict(convit_weights(model.state_dict()), strict=True)
     with torch.no_grad():
         outs = model.eval()(deterministic_input((size, size)))
-    assert_matches(outs, _ref['cases'][case], 1e-5)
+    assert_matches(outs, _ref['cases'][case], 1e-4 if fused_attn else 5e-5)
 
 
 def test_reference_data_is_small():

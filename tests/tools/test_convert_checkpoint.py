@@ -45,6 +45,13 @@ def test_ddp_downstream_light_checkpoint_keeps_neck_and_heads(tmp_path):
 
 def test_unknown_arch_lists_every_family_zoo(tmp_path):
     torch.save({'model': {}}, tmp_path / 'x.pth')
+    done = _convert(tmp_path / 'x.pth', tmp_path / 'out.pth', '--arch', 'giant')
+    assert done.returncode != 0
+    assert "'giant' is in 0 families' zoos" in done.stderr and 'UniFormerLight: ' in done.stderr
+
+
+def test_an_arch_in_two_zoos_asks_for_the_family(tmp_path):
+    torch.save({'model': {}}, tmp_path / 'x.pth')
     done = _convert(tmp_path / 'x.pth', tmp_path / 'out.pth', '--arch', 'tiny')
     assert done.returncode != 0
-    assert "'tiny' is in 0 families' zoos" in done.stderr and 'UniFormerLight: ' in done.stderr
+    assert "'tiny' is in 2 families' zoos (" in done.stderr and done.stderr.rstrip().endswith('add --family')

@@ -77,8 +77,11 @@ def shrink(obj):
 
 def first_batches(model, cfg, datasets) -> tuple:
     """The first train and the first val sample of a config's datasets (built from the ``datasets`` registry),
-    each through its own pipeline and then the model's data preprocessor (train: ``training=True``)."""
+    each through its own pipeline and then the model's data preprocessor (train: ``training=True``); seeded, so
+    that random crops draw the same whatever ran before (an LSJ crop may otherwise hold no instance)."""
     from mmengine.dataset import pseudo_collate
+    from mmengine.runner import set_random_seed
+    set_random_seed(0)
     batches = []
     for split in ('train', 'val'):
         sample = datasets.build(cfg[f'{split}_dataloader'].dataset)[0]

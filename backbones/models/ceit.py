@@ -163,10 +163,6 @@ class CeiT(IsotropicBackbone):
     classifier_keys = ('lca.', 'pos_layer_embed', 'norm.', 'head.')
     prefix_token_names = ('cls_token', )
     windows_take_prefix = True
-    default_init_cfg = [
-        dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
-        dict(type='Constant', layer='LayerNorm', val=1., bias=0.)
-    ]
 
     def __init__(self,
                  arch: Union[str, dict] = 'small',

@@ -180,10 +180,6 @@ class ConViT(IsotropicBackbone):
     prefix_token_names = ('cls_token', )
     pos_embed_covers_prefix = False  # the official pos_embed holds the grid only
     classifier_keys = ('head.', )
-    default_init_cfg = [
-        dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
-        dict(type='Constant', layer='LayerNorm', val=1., bias=0.)
-    ]
 
     def __init__(self,
                  arch: Union[str, dict] = 'small',

@@ -88,6 +88,11 @@ class IsotropicBackbone(PyramidBackbone):
     prefix_entry = 0  # the block the prefix tokens join before
     pos_embed_covers_prefix = True  # pos_embed holds positions for the prefix tokens (ViT) or the grid only
     windows_take_prefix = False  # whether windowed blocks can run the prefix tokens (the family's blocks say how)
+    # timm's initialisation of a plain transformer's linears and LayerNorms
+    default_init_cfg = [
+        dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
+        dict(type='Constant', layer='LayerNorm', val=1., bias=0.)
+    ]
 
     def __init__(self,
                  arch: Union[str, dict],

@@ -149,10 +149,6 @@ class ViT(IsotropicBackbone):
     arch_defaults = dict(patch_size=16, mlp_ratio=4., layer_scale=None, stem_channels=None, stem_strides=None)
     # what classifiers and MAE pretraining have and a dense backbone does not use
     classifier_keys = ('head.', 'head_dist.', 'fc_norm.', 'pre_logits.', 'decoder', 'mask_token')
-    default_init_cfg = [
-        dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
-        dict(type='Constant', layer='LayerNorm', val=1., bias=0.)
-    ]
 
     def __init__(self,
                  arch: Union[str, dict] = 'deit-small',
